@@ -1,0 +1,48 @@
+# The two commands: `make demo` runs the platform and a scenario; `make test` runs the tests.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: install up down status demo test lint typecheck check bench clean
+
+$(STAMP): requirements-dev.txt constraints.txt $(wildcard */*/pyproject.toml libs/common/pyproject.toml)
+	@test -x $(PY) || python3.11 -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -c constraints.txt -r requirements-dev.txt
+	@touch $(STAMP)
+
+install: $(STAMP)  ## the virtualenv with every component and dev tool, pinned
+
+up: install  ## Kafka + PostgreSQL + registry, router, dispatcher; returns when all are ready
+	scripts/kafka.sh start
+	scripts/postgres.sh start
+	scripts/services.sh start
+	@echo "Senflow is up: registry API http://127.0.0.1:8080 (docs at /docs), Kafka 127.0.0.1:9092"
+	@echo "Admin token and platform key: $$(scripts/env.sh)"
+
+down:  ## stop what `make up` started (data is kept in .senflow/)
+	scripts/services.sh stop
+	scripts/postgres.sh stop
+	scripts/kafka.sh stop
+
+status:
+	@scripts/services.sh status; scripts/kafka.sh status; scripts/postgres.sh status
+
+demo: up  ## `make up`, then the demo scenario
+	set -a && source "$$(scripts/env.sh)" && set +a && $(VENV)/bin/senflow-demo
+
+test: install  ## the whole suite; starts Kafka and PostgreSQL itself when none is given
+	$(VENV)/bin/pytest
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: install
+	$(VENV)/bin/mypy libs/common/senflow services/registry/senflow services/router/senflow services/dispatcher/senflow tools/demo/senflow
+
+check: lint typecheck test
+
+clean: down
+	rm -rf .senflow

@@ -1,0 +1,1 @@
+"""Senflow's shared wire contracts: topic names, record schemas, headers and serialisation."""

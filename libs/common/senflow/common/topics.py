@@ -1,0 +1,55 @@
+"""Every Kafka topic of the platform: name, partitions and retention policy.
+
+Names say domain, entity, kind and version. Registry topics are compacted and keyed by
+entity id (the latest snapshot per entity survives; a tombstone deletes). Data topics are
+keyed by device id so that one device's records stay in order.
+"""
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    name: str
+    partitions: int
+    compacted: bool = False
+    config: dict[str, str] = field(default_factory=dict)
+
+
+REGISTRY_CUSTOMERS = "senflow.registry.customers.v1"
+REGISTRY_PROJECTS = "senflow.registry.projects.v1"
+REGISTRY_FLOWS = "senflow.registry.flows.v1"
+REGISTRY_DEVICES = "senflow.registry.devices.v1"
+REGISTRY_DESTINATIONS = "senflow.registry.destinations.v1"
+
+UPLINKS_RAW_LORA = "senflow.uplinks.lora.raw.v1"
+UPLINKS_DEADLETTER = "senflow.uplinks.deadletter.v1"
+DELIVERIES = "senflow.deliveries.v1"
+DELIVERIES_DEADLETTER = "senflow.deliveries.deadletter.v1"
+
+DATA_PARTITIONS = 8
+
+ALL_TOPICS: tuple[TopicSpec, ...] = (
+    *(
+        TopicSpec(name, partitions=1, compacted=True)
+        for name in (
+            REGISTRY_CUSTOMERS,
+            REGISTRY_PROJECTS,
+            REGISTRY_FLOWS,
+            REGISTRY_DEVICES,
+            REGISTRY_DESTINATIONS,
+        )
+    ),
+    TopicSpec(UPLINKS_RAW_LORA, DATA_PARTITIONS),
+    TopicSpec(UPLINKS_DEADLETTER, DATA_PARTITIONS),
+    TopicSpec(DELIVERIES, DATA_PARTITIONS),
+    TopicSpec(DELIVERIES_DEADLETTER, DATA_PARTITIONS),
+)
+
+ENTITY_TOPICS: dict[str, str] = {
+    "customer": REGISTRY_CUSTOMERS,
+    "project": REGISTRY_PROJECTS,
+    "flow": REGISTRY_FLOWS,
+    "device": REGISTRY_DEVICES,
+    "destination": REGISTRY_DESTINATIONS,
+}

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Runs the three Senflow services locally, with the same commands as docker-compose.yml.
+#   scripts/services.sh start|stop|status
+# `start` returns once every service answers /readyz. Only processes it started are stopped.
+source "$(dirname "$0")/lib.sh"
+
+ENV_FILE="$("$ROOT/scripts/env.sh")"
+set -a; source "$ENV_FILE"; set +a
+# Local receivers live on loopback: allow it here (never in a production deployment).
+export DISPATCHER_EGRESS_ALLOW_CIDRS="${DISPATCHER_EGRESS_ALLOW_CIDRS:-127.0.0.1/32}"
+export ROUTER_DATA_DIR="${ROUTER_DATA_DIR:-$STATE_DIR/router}"
+BIN="$ROOT/.venv/bin"
+
+# name | command | readiness URL
+SERVICES=(
+  "registry|$BIN/senflow-registry serve|http://127.0.0.1:${REGISTRY_HTTP_PORT:-8080}/readyz"
+  "router|$BIN/senflow-router|http://127.0.0.1:${ROUTER_HTTP_PORT:-8081}/readyz"
+  "dispatcher|$BIN/senflow-dispatcher|http://127.0.0.1:${DISPATCHER_HTTP_PORT:-8082}/readyz"
+)
+
+ready() { curl -fsS -o /dev/null --max-time 2 "$1" 2>/dev/null; }
+
+start() {
+  for entry in "${SERVICES[@]}"; do
+    IFS='|' read -r name cmd url <<<"$entry"
+    if pid_alive "$name"; then log "$name already running"; else
+      nohup $cmd >>"$STATE_DIR/logs/$name.log" 2>&1 &
+      echo $! >"$STATE_DIR/pids/$name.pid"
+    fi
+    # The router and dispatcher need the registry's topics: start in order, wait for each.
+    local deadline=$((SECONDS + 120))
+    until ready "$url"; do
+      if ! pid_alive "$name"; then log "$name exited; see $STATE_DIR/logs/$name.log"; tail -20 "$STATE_DIR/logs/$name.log" >&2; exit 1; fi
+      if (( SECONDS > deadline )); then log "$name not ready after 120s"; exit 1; fi
+      sleep 0.5
+    done
+    log "$name ready ($url)"
+  done
+}
+
+stop() {
+  for (( i=${#SERVICES[@]}-1; i>=0; i-- )); do
+    IFS='|' read -r name _ _ <<<"${SERVICES[$i]}"
+    stop_pid "$name"
+  done
+  log "services stopped"
+}
+
+status() {
+  for entry in "${SERVICES[@]}"; do
+    IFS='|' read -r name _ url <<<"$entry"
+    if ready "$url"; then echo "$name: ready"; elif pid_alive "$name"; then echo "$name: starting"; else echo "$name: stopped"; fi
+  done
+}
+
+case "${1:-start}" in
+  start) start ;;
+  stop) stop ;;
+  status) status ;;
+  *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
+esac

@@ -1,0 +1,1 @@
+"""Senflow dispatcher: delivers SenML packs to customers' destinations, at least once."""

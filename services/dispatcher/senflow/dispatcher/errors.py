@@ -1,0 +1,33 @@
+"""Delivery failures. `retriable` decides between another attempt and the dead-letter lane."""
+
+from senflow.common.errors import SenflowError
+
+
+class DeliveryFailed(SenflowError):
+    """One attempt failed; `reason` is a short code, `detail` says what happened."""
+
+    def __init__(
+        self,
+        reason: str,
+        detail: str,
+        *,
+        retriable: bool,
+        status_code: int | None = None,
+        excerpt: str = "",
+        retry_after_s: float | None = None,
+    ) -> None:
+        super().__init__(f"{reason}: {detail}")
+        self.reason = reason
+        self.detail = detail
+        self.retriable = retriable
+        self.status_code = status_code
+        self.excerpt = excerpt
+        self.retry_after_s = retry_after_s
+        self.attempts = 1
+
+
+class EgressRefused(DeliveryFailed):
+    """The destination resolves to an address the platform may not call."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__("egress-refused", detail, retriable=False)

@@ -1,0 +1,38 @@
+"""Dispatcher settings (env prefix `DISPATCHER_`, plus the platform's `SENFLOW_*`)."""
+
+from ipaddress import IPv4Network, IPv6Network
+from typing import Annotated
+
+from pydantic import Field
+from pydantic_settings import NoDecode, SettingsConfigDict
+from pydantic import field_validator
+
+from senflow.common.settings import PlatformSettings
+
+
+class DispatcherSettings(PlatformSettings):
+    model_config = SettingsConfigDict(env_prefix="DISPATCHER_", extra="ignore", frozen=True)
+
+    group_id: str = "senflow-dispatcher"
+    http_host: str = "127.0.0.1"
+    http_port: int = 8082
+    max_attempts: Annotated[int, Field(ge=1, le=100)] = 5
+    backoff_initial_s: float = 0.5
+    backoff_max_s: float = 30.0
+    http_timeout_s: float = 10.0
+    response_excerpt_bytes: int = 1024
+    egress_allow_cidrs: Annotated[
+        tuple[IPv4Network | IPv6Network, ...],
+        NoDecode,
+        Field(
+            description="Comma-separated networks that may be called although they are"
+            " loopback, private or link-local (e.g. 127.0.0.1/32 for local receivers)"
+        ),
+    ] = ()
+
+    @field_validator("egress_allow_cidrs", mode="before")
+    @classmethod
+    def _split(cls, v: object) -> object:
+        if isinstance(v, str):
+            return tuple(p.strip() for p in v.split(",") if p.strip())
+        return v

@@ -1,0 +1,1 @@
+"""Outputs of the dispatcher, one per destination type, behind the `Sink` protocol."""

@@ -1,0 +1,155 @@
+"""SQL reads of the registry's entities as the snapshots that change events carry."""
+
+import json
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+from senflow.common.events import (
+    CustomerSnapshot,
+    DestinationSnapshot,
+    DeviceSnapshot,
+    FlowSnapshot,
+    HttpsConfig,
+    NetworkInfoSnapshot,
+    ProjectSnapshot,
+)
+from senflow.registry.errors import NotFound
+
+
+def _uuid(value: str, what: str) -> UUID:
+    try:
+        return UUID(value)
+    except ValueError as err:  # a malformed id is indistinguishable from a missing one
+        raise NotFound(f"{what} {value} not found") from err
+
+
+async def _row(
+    conn: asyncpg.Connection, sql: str, what: str, entity_id: str, customer_id: str | None
+) -> asyncpg.Record:
+    args: list[Any] = [_uuid(entity_id, what)]
+    if customer_id is not None:
+        sql += " AND customer_id = $2"
+        args.append(_uuid(customer_id, what))
+    row = await conn.fetchrow(sql, *args)
+    if row is None:
+        raise NotFound(f"{what} {entity_id} not found")
+    return row
+
+
+async def customer(conn: asyncpg.Connection, cid: str) -> tuple[CustomerSnapshot, int]:
+    r = await _row(conn, "SELECT * FROM customers WHERE id = $1", "customer", cid, None)
+    return CustomerSnapshot(id=str(r["id"]), name=r["name"], status=r["status"]), r["version"]
+
+
+async def project(
+    conn: asyncpg.Connection, pid: str, customer_id: str | None
+) -> tuple[ProjectSnapshot, int]:
+    r = await _row(conn, "SELECT * FROM projects WHERE id = $1", "project", pid, customer_id)
+    snap = ProjectSnapshot(
+        id=str(r["id"]),
+        customer_id=str(r["customer_id"]),
+        name=r["name"],
+        description=r["description"],
+    )
+    return snap, r["version"]
+
+
+async def device(
+    conn: asyncpg.Connection, did: str, customer_id: str | None
+) -> tuple[DeviceSnapshot, int]:
+    r = await _row(conn, "SELECT * FROM devices WHERE id = $1", "device", did, customer_id)
+    infos = await conn.fetch(
+        "SELECT * FROM network_info WHERE device_id = $1 ORDER BY network_type", r["id"]
+    )
+    snap = DeviceSnapshot(
+        id=str(r["id"]),
+        customer_id=str(r["customer_id"]),
+        name=r["name"],
+        specification_id=r["specification_id"],
+        status=r["status"],
+        network_info=tuple(
+            NetworkInfoSnapshot(
+                network_type=i["network_type"],
+                identifier=i["identifier"],
+                attributes=json.loads(i["attributes"]),
+                sealed_secret=i["sealed_secret"],
+            )
+            for i in infos
+        ),
+    )
+    return snap, r["version"]
+
+
+async def lock_device(conn: asyncpg.Connection, did: str, customer_id: str) -> int:
+    """Lock the device row for this transaction (serialising its writers); its version."""
+    version = await conn.fetchval(
+        "SELECT version FROM devices WHERE id = $1 AND customer_id = $2 FOR UPDATE",
+        _uuid(did, "device"),
+        _uuid(customer_id, "device"),
+    )
+    if version is None:
+        raise NotFound(f"device {did} not found")
+    return int(version)
+
+
+async def destination(
+    conn: asyncpg.Connection, did: str, customer_id: str | None
+) -> tuple[DestinationSnapshot, int]:
+    r = await _row(
+        conn, "SELECT * FROM destinations WHERE id = $1", "destination", did, customer_id
+    )
+    snap = DestinationSnapshot(
+        id=str(r["id"]),
+        customer_id=str(r["customer_id"]),
+        name=r["name"],
+        type=r["type"],
+        config=HttpsConfig.model_validate(json.loads(r["config"])),
+        sealed_secret=r["sealed_secret"],
+        enabled=r["enabled"],
+    )
+    return snap, r["version"]
+
+
+async def flow(
+    conn: asyncpg.Connection, fid: str, customer_id: str | None
+) -> tuple[FlowSnapshot, int]:
+    r = await _row(conn, "SELECT * FROM flows WHERE id = $1", "flow", fid, customer_id)
+    devices = await conn.fetch(
+        "SELECT device_id FROM flow_devices WHERE flow_id = $1 ORDER BY device_id", r["id"]
+    )
+    dests = await conn.fetch(
+        "SELECT destination_id FROM flow_destinations WHERE flow_id = $1 ORDER BY destination_id",
+        r["id"],
+    )
+    snap = FlowSnapshot(
+        id=str(r["id"]),
+        customer_id=str(r["customer_id"]),
+        project_id=str(r["project_id"]),
+        name=r["name"],
+        enabled=r["enabled"],
+        device_ids=tuple(str(d["device_id"]) for d in devices),
+        destination_ids=tuple(str(d["destination_id"]) for d in dests),
+        decoder_ids=tuple(r["decoder_ids"]),
+    )
+    return snap, r["version"]
+
+
+async def owned_ids(
+    conn: asyncpg.Connection, table: str, ids: tuple[str, ...], customer_id: str
+) -> set[str]:
+    """Those of `ids` that exist in `table` and belong to the customer."""
+    assert table in ("devices", "destinations")
+    uuids = []
+    for i in ids:
+        try:
+            uuids.append(UUID(i))
+        except ValueError:
+            continue
+    rows = await conn.fetch(
+        f"SELECT id FROM {table} WHERE id = ANY($1::uuid[]) AND customer_id = $2",
+        uuids,
+        UUID(customer_id),
+    )
+    return {str(r["id"]) for r in rows}

@@ -1,0 +1,68 @@
+"""Composition root: builds the registry's pool, service, relay and web app from settings."""
+
+import asyncio
+import logging
+
+import asyncpg
+import uvicorn
+
+from senflow.common.kafka_admin import ensure_topics
+from senflow.registry.adapters.migrations import migrate
+from senflow.registry.adapters.outbox_relay import OutboxRelay
+from senflow.registry.entrypoints.api.app import create_app
+from senflow.registry.service import RegistryService
+from senflow.registry.settings import RegistrySettings
+
+log = logging.getLogger(__name__)
+
+
+async def run(settings: RegistrySettings) -> None:
+    """Migrate, then serve the API (and the outbox relay) until cancelled or signalled."""
+    async with asyncpg.create_pool(settings.dsn, min_size=1, max_size=settings.db_pool_max) as pool:
+        async with pool.acquire() as conn:
+            await migrate(conn)
+        relay: OutboxRelay | None = None
+        if settings.relay_enabled:
+            await ensure_topics(settings.kafka_bootstrap)
+            relay = OutboxRelay(
+                settings.dsn,
+                settings.kafka_bootstrap,
+                settings.relay_batch_size,
+                settings.relay_poll_interval_s,
+            )
+            await relay.start()
+
+        async def ready() -> bool:
+            try:
+                await pool.fetchval("SELECT 1")
+            except (OSError, asyncpg.PostgresError):
+                return False
+            return relay is None or relay.is_leader
+
+        service = RegistryService(pool, settings.secrets_key_bytes)
+        app = create_app(service, settings.admin_token.get_secret_value(), ready)
+        server = uvicorn.Server(
+            uvicorn.Config(
+                app,
+                host=settings.http_host,
+                port=settings.http_port,
+                log_config=None,
+                access_log=False,
+            )
+        )
+        try:
+            await server.serve()
+        finally:
+            if relay is not None:
+                await relay.stop()
+
+
+async def run_relay(settings: RegistrySettings) -> None:
+    """Only the outbox relay (for deployments that scale it apart from the API)."""
+    await ensure_topics(settings.kafka_bootstrap)
+    relay = OutboxRelay(settings.dsn, settings.kafka_bootstrap, settings.relay_batch_size)
+    await relay.start()
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await relay.stop()

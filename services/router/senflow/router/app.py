@@ -1,0 +1,155 @@
+"""The router's faust app: one agent per ingest topic, with a per-message error boundary.
+
+Faust acknowledges an event even when the agent raises, so the agent never lets an
+exception escape: every failure becomes a dead letter carrying its cause. Outputs are
+sent as attachments of the event being processed; faust flushes them before it commits
+that event's offset, which makes the pipeline at-least-once.
+"""
+
+import logging
+import uuid
+from typing import Any
+
+import faust
+import mode
+
+from senflow.common import headers as h
+from senflow.common import topics
+from senflow.common.compacted_view import CompactedTopicView
+from senflow.common.errors import ContractError
+from senflow.common.ops_server import OpsServer
+from senflow.common.serde import dumps, loads
+from senflow.common.uplinks import LoraUplink
+from senflow.router.errors import InvalidUplink, NoFlow, UnknownDevice, UplinkRejected
+from senflow.router.routing import route_lora
+from senflow.router.settings import RouterSettings
+from senflow.router.view import RegistryView
+
+log = logging.getLogger(__name__)
+
+# Stable ids for uplinks that arrive without one: the same record always gets the same id.
+_MESSAGE_NS = uuid.UUID("6d1c8f0e-6a43-4c1e-9a3b-5e2f0c0d7a11")
+
+
+class RegistryViewService(mode.Service):
+    """Loads the registry view before the app reports ready, and keeps following it."""
+
+    def __init__(self, settings: RouterSettings, view: RegistryView, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.follower = CompactedTopicView(
+            settings.kafka_bootstrap, (topics.REGISTRY_DEVICES, topics.REGISTRY_FLOWS), view.apply
+        )
+        self._load_timeout_s = settings.view_load_timeout_s
+
+    async def on_start(self) -> None:
+        await self.follower.start(self._load_timeout_s)
+
+    async def on_stop(self) -> None:
+        await self.follower.stop()
+
+
+class OpsService(mode.Service):
+    def __init__(self, server: OpsServer, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.server = server
+
+    async def on_start(self) -> None:
+        await self.server.start()
+
+    async def on_stop(self) -> None:
+        await self.server.stop()
+
+
+def message_id_of(event: Any) -> str:
+    """The uplink's message id: the one it came with, else one derived from its offset."""
+    given = h.decode_headers(_header_items(event.headers)).get(h.MESSAGE_ID)
+    if given:
+        return given
+    m = event.message
+    return str(uuid.uuid5(_MESSAGE_NS, f"{m.topic}:{m.partition}:{m.offset}"))
+
+
+def _header_items(raw: Any) -> list[tuple[str, bytes]]:
+    if not raw:
+        return []
+    return list(raw.items()) if isinstance(raw, dict) else list(raw)
+
+
+def create_app(settings: RouterSettings) -> tuple[faust.App, RegistryView]:
+    view = RegistryView()
+    app = faust.App(
+        settings.app_id,
+        broker=[f"kafka://{b}" for b in settings.kafka_bootstrap.split(",")],
+        store="memory://",
+        datadir=settings.data_dir,
+        web_enabled=False,
+        producer_acks=-1,
+        consumer_auto_offset_reset="earliest",
+    )
+    raw_lora = app.topic(topics.UPLINKS_RAW_LORA, key_serializer="raw", value_serializer="raw")
+    deliveries = app.topic(topics.DELIVERIES, key_serializer="raw", value_serializer="raw")
+    dead_letters = app.topic(
+        topics.UPLINKS_DEADLETTER, key_serializer="raw", value_serializer="raw"
+    )
+    view_service = RegistryViewService(settings, view)
+    app.service(view_service)  # type: ignore[arg-type]  # an instance is accepted too
+    app.service(  # type: ignore[arg-type]
+        OpsService(OpsServer(settings.http_host, settings.http_port, lambda: view_service.follower.loaded))
+    )
+
+    async def dead_letter(event: Any, message_id: str, err: UplinkRejected) -> None:
+        log.warning("uplink dead-lettered: %s: %s", err.reason, err.detail, extra={"message_id": message_id})
+        hdrs = _header_items(event.headers) + h.encode_headers(
+            {
+                h.MESSAGE_ID: message_id,
+                h.DLQ_REASON: err.reason,
+                h.DLQ_DETAIL: err.detail[:1000],
+                h.DLQ_SOURCE: f"{event.message.topic}/{event.message.partition}/{event.message.offset}",
+            }
+        )
+        await dead_letters.send(key=event.key, value=event.value, headers=hdrs)
+
+    @app.agent(raw_lora)
+    async def route_lora_uplinks(stream: faust.StreamT[bytes]) -> None:
+        async for event in stream.events():
+            message_id = message_id_of(event)
+            try:
+                await view_service.follower.wait_loaded()
+                try:
+                    uplink = loads(LoraUplink, event.value)
+                except ContractError as err:
+                    raise InvalidUplink(str(err)) from err
+                try:
+                    routed = route_lora(uplink, message_id, view)
+                except (UnknownDevice, NoFlow):
+                    # The registry may have published this device or flow a moment ago.
+                    await view_service.follower.catch_up()
+                    routed = route_lora(uplink, message_id, view)
+                for d in routed:
+                    await deliveries.send(
+                        key=d.device_id.encode(),
+                        value=dumps(d),
+                        headers=h.encode_headers(
+                            {
+                                h.MESSAGE_ID: message_id,
+                                h.CUSTOMER_ID: d.customer_id,
+                                h.DEVICE_ID: d.device_id,
+                                h.FLOW_ID: d.flow_id,
+                                h.DESTINATION_ID: d.destination_id,
+                                h.DECODER: f"{d.decoder.id}@{d.decoder.version}",
+                            }
+                        ),
+                    )
+            except UplinkRejected as err:
+                await dead_letter(event, message_id, err)
+            except Exception as err:  # noqa: BLE001 - the error boundary: never stop the stream
+                log.exception("unexpected failure routing an uplink", extra={"message_id": message_id})
+                await dead_letter(event, message_id, _Unexpected(f"{type(err).__name__}: {err}"))
+
+    return app, view
+
+
+class _Unexpected(UplinkRejected):
+    """A bug or an environment failure while routing; the raw uplink is kept."""
+
+    reason = "internal-error"

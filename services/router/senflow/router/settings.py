@@ -1,0 +1,15 @@
+"""Router settings (env prefix `ROUTER_`, plus the platform's `SENFLOW_*`)."""
+
+from pydantic_settings import SettingsConfigDict
+
+from senflow.common.settings import PlatformSettings
+
+
+class RouterSettings(PlatformSettings):
+    model_config = SettingsConfigDict(env_prefix="ROUTER_", extra="ignore", frozen=True)
+
+    app_id: str = "senflow-router"
+    http_host: str = "127.0.0.1"
+    http_port: int = 8081
+    view_load_timeout_s: float = 120.0
+    data_dir: str = ".senflow/router"
