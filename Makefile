@@ -6,7 +6,8 @@ STAMP := $(VENV)/.installed
 
 .PHONY: install up down status demo test lint typecheck check bench clean
 
-$(STAMP): requirements-dev.txt constraints.txt $(wildcard */*/pyproject.toml libs/common/pyproject.toml)
+$(STAMP): requirements-dev.txt constraints.txt $(wildcard */*/pyproject.toml)
+	scripts/system-deps.sh
 	@test -x $(PY) || python3.11 -m venv $(VENV)
 	$(VENV)/bin/pip install -q --upgrade pip
 	$(VENV)/bin/pip install -q -c constraints.txt -r requirements-dev.txt
@@ -33,6 +34,7 @@ demo: up  ## `make up`, then the demo scenario
 	set -a && source "$$(scripts/env.sh)" && set +a && $(VENV)/bin/senflow-demo
 
 test: install  ## the whole suite; starts Kafka and PostgreSQL itself when none is given
+	scripts/kafka.sh fetch
 	$(VENV)/bin/pytest
 
 lint: install

@@ -32,6 +32,7 @@ class CompactedTopicView:
         self._consumer: AIOKafkaConsumer | None = None
         self._task: asyncio.Task[None] | None = None
         self._loaded = asyncio.Event()
+        self._advanced = asyncio.Event()  # set after every fetch round
         self._targets: dict[TopicPartition, int] = {}
 
     @property
@@ -65,14 +66,14 @@ class CompactedTopicView:
 
         For a consumer that meets an id the view does not know yet: the entity may have
         been published a moment ago, so look again once the view has caught up.
+        Raises TimeoutError after `timeout_s`.
         """
         assert self._consumer is not None, "start() first"
-        consumer = self._consumer
-        targets = await consumer.end_offsets(list(self._targets))
+        targets = await self._consumer.end_offsets(list(self._targets))
         async with asyncio.timeout(timeout_s):
-            for tp, end in targets.items():
-                while await consumer.position(tp) < end:
-                    await asyncio.sleep(0.02)
+            while not await self._reached(targets):
+                self._advanced.clear()
+                await self._advanced.wait()
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -85,20 +86,20 @@ class CompactedTopicView:
             self._consumer = None
 
     async def _follow(self) -> None:
-        assert self._consumer is not None
-        consumer = self._consumer
-        await self._check_loaded(consumer)
         while True:
-            batches = await consumer.getmany(timeout_ms=200)
+            if not self._loaded.is_set() and await self._reached(self._targets):
+                log.info("view of %s loaded", ",".join(self._topics))
+                self._loaded.set()
+            assert self._consumer is not None
+            batches = await self._consumer.getmany(timeout_ms=200)
             for records in batches.values():
                 for r in records:
                     self._apply(r.topic, r.key, r.value)
-            if not self._loaded.is_set():
-                await self._check_loaded(consumer)
+            self._advanced.set()
 
-    async def _check_loaded(self, consumer: AIOKafkaConsumer) -> None:
-        for tp, end in self._targets.items():
-            if await consumer.position(tp) < end:
-                return
-        log.info("view of %s loaded", ",".join(self._topics))
-        self._loaded.set()
+    async def _reached(self, targets: dict[TopicPartition, int]) -> bool:
+        assert self._consumer is not None
+        for tp, end in targets.items():
+            if await self._consumer.position(tp) < end:
+                return False
+        return True

@@ -93,4 +93,3 @@ class ChangeEvent(Contract, Generic[S]):
     customer_id: str | None
     occurred_at: AwareDatetime
     snapshot: S | None
-

@@ -27,6 +27,8 @@ def encode_headers(values: Mapping[str, str | int | None]) -> KafkaHeaders:
     return [(k, str(v).encode()) for k, v in values.items() if v is not None]
 
 
-def decode_headers(raw: Iterable[tuple[str, bytes]] | Sequence[tuple[str, bytes]] | None) -> dict[str, str]:
+def decode_headers(
+    raw: Iterable[tuple[str, bytes]] | Sequence[tuple[str, bytes]] | None,
+) -> dict[str, str]:
     """Kafka headers as text; a header sent twice keeps its last value."""
     return {k: v.decode("utf-8", "replace") for k, v in (raw or ())}

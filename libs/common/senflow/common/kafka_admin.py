@@ -1,5 +1,6 @@
 """Declares the platform's topics on start-up (the broker does not auto-create them)."""
 
+import contextlib
 import logging
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -31,10 +32,9 @@ async def ensure_topics(bootstrap: str, specs: tuple[TopicSpec, ...] = ALL_TOPIC
             )
             for s in missing
         ]
-        try:
+        # Another service may create them between our list and create.
+        with contextlib.suppress(TopicAlreadyExistsError):
             await admin.create_topics(new)
-        except TopicAlreadyExistsError:
-            pass  # another service created them between our list and create
         log.info("created topics %s", [s.name for s in missing])
     finally:
         await admin.close()

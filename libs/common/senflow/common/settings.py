@@ -6,7 +6,7 @@ its `main` and passed down.
 
 from typing import Annotated
 
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from senflow.common.secrets import parse_key
@@ -20,7 +20,7 @@ class PlatformSettings(BaseSettings):
         Field(validation_alias=AliasChoices("SENFLOW_KAFKA_BOOTSTRAP"), description="host:port,…"),
     ] = "127.0.0.1:9092"
     secrets_key: Annotated[
-        str,
+        SecretStr,
         Field(
             validation_alias=AliasChoices("SENFLOW_SECRETS_KEY"),
             description="urlsafe base64 of 32 bytes; seals secrets inside change events",
@@ -30,10 +30,10 @@ class PlatformSettings(BaseSettings):
 
     @field_validator("secrets_key")
     @classmethod
-    def _key_is_valid(cls, v: str) -> str:
-        parse_key(v)
+    def _key_is_valid(cls, v: SecretStr) -> SecretStr:
+        parse_key(v.get_secret_value())
         return v
 
     @property
     def secrets_key_bytes(self) -> bytes:
-        return parse_key(self.secrets_key)
+        return parse_key(self.secrets_key.get_secret_value())

@@ -8,7 +8,7 @@ from senflow.dispatcher.settings import DispatcherSettings
 
 
 def main() -> None:
-    settings = DispatcherSettings()  # type: ignore[call-arg]  # from the environment
+    settings = DispatcherSettings()  # reads the environment
     configure_logging(settings.log_level)
     asyncio.run(run(settings))
 

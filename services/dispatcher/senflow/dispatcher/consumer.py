@@ -77,7 +77,9 @@ class DeliveryConsumer:
                 await self._follower.catch_up()
                 destination = self._destinations.get(delivery.destination_id)
             if destination is None:
-                raise DeliveryFailed("destination-not-found", delivery.destination_id, retriable=False)
+                raise DeliveryFailed(
+                    "destination-not-found", delivery.destination_id, retriable=False
+                )
             if not destination.enabled:
                 raise DeliveryFailed("destination-disabled", destination.id, retriable=False)
             attempts = await self._sink.deliver(delivery, destination)

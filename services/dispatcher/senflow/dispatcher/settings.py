@@ -3,9 +3,8 @@
 from ipaddress import IPv4Network, IPv6Network
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import NoDecode, SettingsConfigDict
-from pydantic import field_validator
 
 from senflow.common.settings import PlatformSettings
 

@@ -1,6 +1,7 @@
 """`senflow-registry [serve|relay|migrate]`: the registry's process entrypoint."""
 
 import asyncio
+import contextlib
 import sys
 
 import asyncpg
@@ -22,15 +23,13 @@ async def _migrate(settings: RegistrySettings) -> None:
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     command = args[0] if args else "serve"
-    settings = RegistrySettings()  # type: ignore[call-arg]  # from the environment
+    settings = RegistrySettings()  # reads the environment
     configure_logging(settings.log_level)
     runners = {"serve": bootstrap.run, "relay": bootstrap.run_relay, "migrate": _migrate}
     if command not in runners:
         sys.exit(f"usage: senflow-registry [{'|'.join(runners)}]")
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(runners[command](settings))
-    except KeyboardInterrupt:
-        pass
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 import asyncio
 import logging
+import signal
 
 import asyncpg
 import uvicorn
@@ -33,11 +34,14 @@ async def run(settings: RegistrySettings) -> None:
             await relay.start()
 
         async def ready() -> bool:
+            # Ready = can serve the API. Relay leadership is not readiness: a standby
+            # replica serves requests while another replica's relay leads.
             try:
-                await pool.fetchval("SELECT 1")
-            except (OSError, asyncpg.PostgresError):
+                async with asyncio.timeout(2):
+                    await pool.fetchval("SELECT 1")
+            except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError):
                 return False
-            return relay is None or relay.is_leader
+            return True
 
         service = RegistryService(pool, settings.secrets_key_bytes)
         app = create_app(service, settings.admin_token.get_secret_value(), ready)
@@ -59,10 +63,19 @@ async def run(settings: RegistrySettings) -> None:
 
 async def run_relay(settings: RegistrySettings) -> None:
     """Only the outbox relay (for deployments that scale it apart from the API)."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
     await ensure_topics(settings.kafka_bootstrap)
-    relay = OutboxRelay(settings.dsn, settings.kafka_bootstrap, settings.relay_batch_size)
+    relay = OutboxRelay(
+        settings.dsn,
+        settings.kafka_bootstrap,
+        settings.relay_batch_size,
+        settings.relay_poll_interval_s,
+    )
     await relay.start()
     try:
-        await asyncio.Event().wait()
+        await stop.wait()
     finally:
         await relay.stop()

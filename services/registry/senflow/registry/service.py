@@ -21,6 +21,7 @@ from senflow.common.events import (
     ProjectSnapshot,
 )
 from senflow.registry.adapters import outbox, store
+from senflow.registry.adapters.db import Conn
 from senflow.registry.domain import api_keys, rules
 from senflow.registry.domain.principal import ADMIN, Principal
 from senflow.registry.errors import Conflict, InvalidField, NotFound, StaleVersion, Unauthorized
@@ -162,12 +163,16 @@ class RegistryService:
         cid = p.require_customer()
         did = str(uuid.uuid4())
         async with self._pool.acquire() as conn, conn.transaction():
-            if await conn.fetchval(
-                "SELECT 1 FROM device_specifications WHERE id = $1", specification_id
-            ) is None:
+            if (
+                await conn.fetchval(
+                    "SELECT 1 FROM device_specifications WHERE id = $1", specification_id
+                )
+                is None
+            ):
                 raise InvalidField("specification_id", f"unknown specification {specification_id}")
             await conn.execute(
-                "INSERT INTO devices (id, customer_id, name, specification_id) VALUES ($1,$2,$3,$4)",
+                "INSERT INTO devices (id, customer_id, name, specification_id)"
+                " VALUES ($1, $2, $3, $4)",
                 did,
                 cid,
                 name,
@@ -221,7 +226,9 @@ class RegistryService:
                 uuid.UUID(did),
             )
             if "KPNLORA" not in spec_types:
-                raise InvalidField("network_type", "the device's specification does not support KPNLORA")
+                raise InvalidField(
+                    "network_type", "the device's specification does not support KPNLORA"
+                )
             try:
                 await conn.execute(
                     "INSERT INTO network_info (device_id, network_type, identifier, attributes,"
@@ -307,7 +314,7 @@ class RegistryService:
 
 
 async def _emit(
-    conn: asyncpg.Connection,
+    conn: Conn,
     entity: EntityType,
     event_type: str,
     snap: CustomerSnapshot | ProjectSnapshot | DeviceSnapshot | DestinationSnapshot | FlowSnapshot,

@@ -12,8 +12,12 @@ class RegistrySettings(PlatformSettings):
     model_config = SettingsConfigDict(env_prefix="REGISTRY_", extra="ignore", frozen=True)
 
     database_url: Annotated[
-        PostgresDsn, Field(validation_alias=AliasChoices("SENFLOW_DATABASE_URL"))
-    ] = PostgresDsn("postgresql://senflow:senflow@127.0.0.1:55432/senflow")
+        PostgresDsn,
+        Field(
+            validation_alias=AliasChoices("SENFLOW_DATABASE_URL"),
+            description="Required: postgresql://user:password@host:port/db",
+        ),
+    ]
     admin_token: Annotated[
         SecretStr, Field(description="Bearer token of the platform admin; required, ≥ 24 chars")
     ]

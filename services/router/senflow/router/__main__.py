@@ -11,13 +11,13 @@ from senflow.router.settings import RouterSettings
 
 
 def main() -> None:
-    settings = RouterSettings()  # type: ignore[call-arg]  # from the environment
+    settings = RouterSettings()  # reads the environment
     configure_logging(settings.log_level)
     asyncio.run(ensure_topics(settings.kafka_bootstrap))
     app, _ = create_app(settings)
     worker = faust.Worker(app, loglevel=settings.log_level, quiet=True)
     # faust's Worker installs its own log handlers; keep ours (JSON) instead.
-    worker.setup_logging = lambda: configure_logging(settings.log_level)  # type: ignore[method-assign]
+    worker.setup_logging = lambda: configure_logging(settings.log_level)
     worker.execute_from_commandline()
 
 

@@ -85,6 +85,8 @@ def create_app(settings: RouterSettings) -> tuple[faust.App, RegistryView]:
         web_enabled=False,
         producer_acks=-1,
         consumer_auto_offset_reset="earliest",
+        broker_session_timeout=settings.session_timeout_s,
+        broker_heartbeat_interval=settings.heartbeat_interval_s,
     )
     raw_lora = app.topic(topics.UPLINKS_RAW_LORA, key_serializer="raw", value_serializer="raw")
     deliveries = app.topic(topics.DELIVERIES, key_serializer="raw", value_serializer="raw")
@@ -92,19 +94,24 @@ def create_app(settings: RouterSettings) -> tuple[faust.App, RegistryView]:
         topics.UPLINKS_DEADLETTER, key_serializer="raw", value_serializer="raw"
     )
     view_service = RegistryViewService(settings, view)
-    app.service(view_service)  # type: ignore[arg-type]  # an instance is accepted too
-    app.service(  # type: ignore[arg-type]
-        OpsService(OpsServer(settings.http_host, settings.http_port, lambda: view_service.follower.loaded))
+    app.service(view_service)  # an instance is accepted as well as a class
+    app.service(
+        OpsService(
+            OpsServer(settings.http_host, settings.http_port, lambda: view_service.follower.loaded)
+        )
     )
 
     async def dead_letter(event: Any, message_id: str, err: UplinkRejected) -> None:
-        log.warning("uplink dead-lettered: %s: %s", err.reason, err.detail, extra={"message_id": message_id})
+        log.warning(
+            "uplink dead-lettered: %s: %s", err.reason, err.detail, extra={"message_id": message_id}
+        )
+        m = event.message
         hdrs = _header_items(event.headers) + h.encode_headers(
             {
                 h.MESSAGE_ID: message_id,
                 h.DLQ_REASON: err.reason,
                 h.DLQ_DETAIL: err.detail[:1000],
-                h.DLQ_SOURCE: f"{event.message.topic}/{event.message.partition}/{event.message.offset}",
+                h.DLQ_SOURCE: f"{m.topic}/{m.partition}/{m.offset}",
             }
         )
         await dead_letters.send(key=event.key, value=event.value, headers=hdrs)
@@ -143,7 +150,9 @@ def create_app(settings: RouterSettings) -> tuple[faust.App, RegistryView]:
             except UplinkRejected as err:
                 await dead_letter(event, message_id, err)
             except Exception as err:  # noqa: BLE001 - the error boundary: never stop the stream
-                log.exception("unexpected failure routing an uplink", extra={"message_id": message_id})
+                log.exception(
+                    "unexpected failure routing an uplink", extra={"message_id": message_id}
+                )
                 await dead_letter(event, message_id, _Unexpected(f"{type(err).__name__}: {err}"))
 
     return app, view

@@ -25,7 +25,7 @@ def route_lora(uplink: LoraUplink, message_id: str, view: RegistryView) -> list[
         raise NoFlow(f"device {device.id} is in no enabled flow")
     ctx = DecodeContext(device_urn=device_urn("DEVEUI", dev_eui))
     decoded: dict[str, tuple[SenmlRecord, ...]] = {}
-    deliveries = []
+    deliveries: list[Delivery] = []
     for flow in flows:
         for decoder_id in flow.decoder_ids:
             decoder = BUILT_IN.get(decoder_id)
@@ -54,5 +54,3 @@ def _decode(decoder: Decoder, uplink: LoraUplink, ctx: DecodeContext) -> tuple[S
         return decoder.decode(uplink, ctx)
     except Exception as err:  # noqa: BLE001 - a decoder's failure fails this uplink only
         raise DecodeFailed(f"{decoder.id} v{decoder.version}: {type(err).__name__}: {err}") from err
-
-

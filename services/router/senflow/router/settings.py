@@ -12,4 +12,7 @@ class RouterSettings(PlatformSettings):
     http_host: str = "127.0.0.1"
     http_port: int = 8081
     view_load_timeout_s: float = 120.0
+    # How long a crashed worker keeps its partitions before the group moves them on.
+    session_timeout_s: float = 10.0
+    heartbeat_interval_s: float = 3.0
     data_dir: str = ".senflow/router"

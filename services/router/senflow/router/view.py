@@ -99,4 +99,3 @@ class RegistryView:
                 members.discard(flow_id)
                 if not members:
                     del self._flows_by_device[device_id]
-

@@ -10,7 +10,6 @@ import json
 import os
 import secrets
 import sys
-import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -25,7 +24,9 @@ KAFKA = os.environ.get("SENFLOW_KAFKA_BOOTSTRAP", "127.0.0.1:9092")
 UPLINKS = 5
 
 
-async def call(session: aiohttp.ClientSession, token: str, method: str, path: str, body: Any) -> Any:
+async def call(
+    session: aiohttp.ClientSession, token: str, method: str, path: str, body: Any
+) -> Any:
     async with session.request(
         method, API + path, json=body, headers={"Authorization": f"Bearer {token}"}
     ) as resp:
@@ -43,43 +44,85 @@ async def scenario() -> int:
     dev_eui = secrets.token_hex(8).upper()
     async with aiohttp.ClientSession() as s:
         customer = await call(s, admin, "POST", "/customers", {"name": "Demo customer"})
-        key = (await call(s, admin, "POST", "/api-keys",
-                          {"customer_id": customer["id"], "scopes": ["read", "write"]}))["key"]
+        key = (
+            await call(
+                s,
+                admin,
+                "POST",
+                "/api-keys",
+                {"customer_id": customer["id"], "scopes": ["read", "write"]},
+            )
+        )["key"]
         project = await call(s, key, "POST", "/projects", {"name": "Demo project"})
-        device = await call(s, key, "POST", "/devices",
-                            {"name": "Demo sensor", "specification_id": "own-lora"})
-        await call(s, key, "PUT", f"/devices/{device['id']}/network-info/KPNLORA",
-                   {"dev_eui": dev_eui, "join_eui": "70B3D57ED0000000",
-                    "app_key": secrets.token_hex(16).upper()})
-        destination = await call(s, key, "POST", "/destinations",
-                                 {"name": "Local receiver", "config": {"url": url}, "secret": secret})
-        flow = await call(s, key, "POST", "/flows", {
-            "project_id": project["id"], "name": "Demo flow", "device_ids": [device["id"]],
-            "destination_ids": [destination["id"]], "decoder_ids": ["lora-raw"]})
-    print(f"customer {customer['id']}\ndevice   {device['id']} (DevEUI {dev_eui})\n"
-          f"flow     {flow['id']}\ndest     {destination['id']} -> {url}")
+        device = await call(
+            s, key, "POST", "/devices", {"name": "Demo sensor", "specification_id": "own-lora"}
+        )
+        await call(
+            s,
+            key,
+            "PUT",
+            f"/devices/{device['id']}/network-info/KPNLORA",
+            {
+                "dev_eui": dev_eui,
+                "join_eui": "70B3D57ED0000000",
+                "app_key": secrets.token_hex(16).upper(),
+            },
+        )
+        destination = await call(
+            s,
+            key,
+            "POST",
+            "/destinations",
+            {"name": "Local receiver", "config": {"url": url}, "secret": secret},
+        )
+        flow = await call(
+            s,
+            key,
+            "POST",
+            "/flows",
+            {
+                "project_id": project["id"],
+                "name": "Demo flow",
+                "device_ids": [device["id"]],
+                "destination_ids": [destination["id"]],
+                "decoder_ids": ["lora-raw"],
+            },
+        )
+    print(
+        f"customer {customer['id']}\ndevice   {device['id']} (DevEUI {dev_eui})\n"
+        f"flow     {flow['id']}\ndest     {destination['id']} -> {url}"
+    )
 
+    # The registry publishes changes asynchronously (transactional outbox); the router
+    # honours them well within a second. Uplinks sent before then are dead-lettered.
+    await asyncio.sleep(1.0)
     producer = AIOKafkaProducer(bootstrap_servers=KAFKA, acks="all")
     await producer.start()
     try:
         for i in range(UPLINKS):
-            uplink = {"dev_eui": dev_eui, "f_port": 1, "f_cnt_up": i,
-                      "payload_hex": f"{i:02X}A1B2", "received_at": datetime.now(UTC).isoformat()}
-            await producer.send_and_wait(topics.UPLINKS_RAW_LORA, key=dev_eui.encode(),
-                                         value=json.dumps(uplink).encode())
+            uplink = {
+                "dev_eui": dev_eui,
+                "f_port": 1,
+                "f_cnt_up": i,
+                "payload_hex": f"{i:02X}A1B2",
+                "received_at": datetime.now(UTC).isoformat(),
+            }
+            await producer.send_and_wait(
+                topics.UPLINKS_RAW_LORA, key=dev_eui.encode(), value=json.dumps(uplink).encode()
+            )
     finally:
         await producer.stop()
     print(f"published {UPLINKS} uplinks to {topics.UPLINKS_RAW_LORA}")
 
-    deadline = time.monotonic() + 60
-    while len(receiver.received) < UPLINKS and time.monotonic() < deadline:
-        await asyncio.sleep(0.2)
+    await receiver.wait_for(UPLINKS, timeout_s=60)
     await receiver.stop()
     print(f"\nthe receiver got {len(receiver.received)} deliveries:")
     for r in receiver.received:
         verdict = "token OK " if r.token_valid else "token BAD"
-        print(f"  [{verdict}] attempt {r.headers.get('Senflow-Attempt')} "
-              f"message {r.headers.get('Senflow-Message-Id')}\n      {r.body.decode()}")
+        print(
+            f"  [{verdict}] attempt {r.headers.get('Senflow-Attempt')} "
+            f"message {r.headers.get('Senflow-Message-Id')}\n      {r.body.decode()}"
+        )
     ok = len(receiver.received) >= UPLINKS and all(r.token_valid for r in receiver.received)
     print("\ndemo " + ("succeeded" if ok else "FAILED"))
     return 0 if ok else 1

@@ -33,6 +33,17 @@ class Receiver:
         self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         return f"http://127.0.0.1:{self.port}/hook"
 
+    async def wait_for(self, count: int, timeout_s: float) -> bool:
+        """Wait until `count` requests arrived; False if the timeout came first."""
+        try:
+            async with asyncio.timeout(timeout_s):
+                while len(self.received) < count:
+                    self.arrived.clear()
+                    await self.arrived.wait()
+        except TimeoutError:
+            return False
+        return True
+
     async def stop(self) -> None:
         if self._runner is not None:
             await self._runner.cleanup()

@@ -24,6 +24,7 @@ from senflow.common.secrets import open_sealed
 from senflow.dispatcher.egress import EgressPolicy
 from senflow.dispatcher.errors import DeliveryFailed
 
+
 def message_token(body: bytes, secret: str) -> str:
     return hashlib.sha256(body + secret.encode()).hexdigest()
 

@@ -3,14 +3,14 @@
 import logging
 from importlib import resources
 
-import asyncpg
+from senflow.registry.adapters.db import Conn
 
 log = logging.getLogger(__name__)
 
 _LOCK_ID = 0x5E4F_0001  # any constant; serialises concurrent start-ups
 
 
-async def migrate(conn: asyncpg.Connection) -> list[str]:
+async def migrate(conn: Conn) -> list[str]:
     """Apply pending migrations; returns the names applied. Safe to run concurrently."""
     files = sorted(
         (f.name, f.read_text())

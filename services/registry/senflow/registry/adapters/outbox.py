@@ -2,16 +2,15 @@
 
 import json
 
-import asyncpg
-
 from senflow.common import headers as h
 from senflow.common.contract import Contract
 from senflow.common.events import ChangeEvent
 from senflow.common.serde import dumps
 from senflow.common.topics import ENTITY_TOPICS
+from senflow.registry.adapters.db import Conn
 
 
-async def append(conn: asyncpg.Connection, event: ChangeEvent[Contract]) -> None:
+async def append(conn: Conn, event: ChangeEvent[Contract]) -> None:
     """Store `event` for the relay. Must run inside the transaction that made the change.
 
     A deletion (no snapshot) becomes a tombstone; its envelope travels in the headers so

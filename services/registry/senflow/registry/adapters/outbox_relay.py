@@ -69,14 +69,16 @@ class OutboxRelay:
             request_timeout_ms=10_000,
         )
         try:
-            while not await conn.fetchval("SELECT pg_try_advisory_lock($1)", _LEADER_LOCK):
-                await asyncio.sleep(self._poll_interval_s)
+            # Blocks while another relay leads; its death (connection closed) frees the lock.
+            await conn.execute("SELECT pg_advisory_lock($1)", _LEADER_LOCK)
             await producer.start()
             self.is_leader = True
             await conn.add_listener(_CHANNEL, lambda *_: self._wake.set())
             while True:
+                # Clear before reading, so a NOTIFY that arrives while a batch is being
+                # published wakes the next round instead of being lost.
+                self._wake.clear()
                 if await self._publish_batch(conn, producer) < self._batch_size:
-                    self._wake.clear()
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self._wake.wait(), self._poll_interval_s)
         finally:
@@ -102,6 +104,8 @@ class OutboxRelay:
                 )
             )
         await asyncio.gather(*futures)
-        await conn.execute("DELETE FROM outbox WHERE id = ANY($1::bigint[])", [r["id"] for r in rows])
+        await conn.execute(
+            "DELETE FROM outbox WHERE id = ANY($1::bigint[])", [r["id"] for r in rows]
+        )
         self.published += len(rows)
         return len(rows)

@@ -15,6 +15,7 @@ from senflow.common.events import (
     NetworkInfoSnapshot,
     ProjectSnapshot,
 )
+from senflow.registry.adapters.db import Conn
 from senflow.registry.errors import NotFound
 
 
@@ -26,7 +27,7 @@ def _uuid(value: str, what: str) -> UUID:
 
 
 async def _row(
-    conn: asyncpg.Connection, sql: str, what: str, entity_id: str, customer_id: str | None
+    conn: Conn, sql: str, what: str, entity_id: str, customer_id: str | None
 ) -> asyncpg.Record:
     args: list[Any] = [_uuid(entity_id, what)]
     if customer_id is not None:
@@ -38,14 +39,12 @@ async def _row(
     return row
 
 
-async def customer(conn: asyncpg.Connection, cid: str) -> tuple[CustomerSnapshot, int]:
+async def customer(conn: Conn, cid: str) -> tuple[CustomerSnapshot, int]:
     r = await _row(conn, "SELECT * FROM customers WHERE id = $1", "customer", cid, None)
     return CustomerSnapshot(id=str(r["id"]), name=r["name"], status=r["status"]), r["version"]
 
 
-async def project(
-    conn: asyncpg.Connection, pid: str, customer_id: str | None
-) -> tuple[ProjectSnapshot, int]:
+async def project(conn: Conn, pid: str, customer_id: str | None) -> tuple[ProjectSnapshot, int]:
     r = await _row(conn, "SELECT * FROM projects WHERE id = $1", "project", pid, customer_id)
     snap = ProjectSnapshot(
         id=str(r["id"]),
@@ -56,9 +55,7 @@ async def project(
     return snap, r["version"]
 
 
-async def device(
-    conn: asyncpg.Connection, did: str, customer_id: str | None
-) -> tuple[DeviceSnapshot, int]:
+async def device(conn: Conn, did: str, customer_id: str | None) -> tuple[DeviceSnapshot, int]:
     r = await _row(conn, "SELECT * FROM devices WHERE id = $1", "device", did, customer_id)
     infos = await conn.fetch(
         "SELECT * FROM network_info WHERE device_id = $1 ORDER BY network_type", r["id"]
@@ -82,7 +79,7 @@ async def device(
     return snap, r["version"]
 
 
-async def lock_device(conn: asyncpg.Connection, did: str, customer_id: str) -> int:
+async def lock_device(conn: Conn, did: str, customer_id: str) -> int:
     """Lock the device row for this transaction (serialising its writers); its version."""
     version = await conn.fetchval(
         "SELECT version FROM devices WHERE id = $1 AND customer_id = $2 FOR UPDATE",
@@ -95,7 +92,7 @@ async def lock_device(conn: asyncpg.Connection, did: str, customer_id: str) -> i
 
 
 async def destination(
-    conn: asyncpg.Connection, did: str, customer_id: str | None
+    conn: Conn, did: str, customer_id: str | None
 ) -> tuple[DestinationSnapshot, int]:
     r = await _row(
         conn, "SELECT * FROM destinations WHERE id = $1", "destination", did, customer_id
@@ -112,9 +109,7 @@ async def destination(
     return snap, r["version"]
 
 
-async def flow(
-    conn: asyncpg.Connection, fid: str, customer_id: str | None
-) -> tuple[FlowSnapshot, int]:
+async def flow(conn: Conn, fid: str, customer_id: str | None) -> tuple[FlowSnapshot, int]:
     r = await _row(conn, "SELECT * FROM flows WHERE id = $1", "flow", fid, customer_id)
     devices = await conn.fetch(
         "SELECT device_id FROM flow_devices WHERE flow_id = $1 ORDER BY device_id", r["id"]
@@ -136,9 +131,7 @@ async def flow(
     return snap, r["version"]
 
 
-async def owned_ids(
-    conn: asyncpg.Connection, table: str, ids: tuple[str, ...], customer_id: str
-) -> set[str]:
+async def owned_ids(conn: Conn, table: str, ids: tuple[str, ...], customer_id: str) -> set[str]:
     """Those of `ids` that exist in `table` and belong to the customer."""
     assert table in ("devices", "destinations")
     uuids = []

@@ -29,6 +29,8 @@ def create_app(
     @app.get("/readyz", tags=["operations"])
     async def readyz() -> JSONResponse:
         ok = await ready()
-        return JSONResponse({"status": "ready" if ok else "not ready"}, status_code=200 if ok else 503)
+        return JSONResponse(
+            {"status": "ready" if ok else "not ready"}, status_code=200 if ok else 503
+        )
 
     return app

@@ -37,7 +37,9 @@ def _if_match(value: str | None) -> int | None:
 
 
 @router.post("/customers", status_code=201, response_model=s.CustomerOut, tags=["admin"])
-async def create_customer(body: s.CustomerIn, _: Admin, request: Request, response: Response) -> Any:
+async def create_customer(
+    body: s.CustomerIn, _: Admin, request: Request, response: Response
+) -> Any:
     return _out(await _svc(request).create_customer(body.name), response)
 
 
@@ -61,11 +63,15 @@ async def create_api_key(body: s.ApiKeyIn, caller: Caller, request: Request) -> 
 
 
 @router.post("/projects", status_code=201, response_model=s.ProjectOut, tags=["projects"])
-async def create_project(body: s.ProjectIn, caller: Caller, request: Request, response: Response) -> Any:
+async def create_project(
+    body: s.ProjectIn, caller: Caller, request: Request, response: Response
+) -> Any:
     return _out(await _svc(request).create_project(caller, body.name, body.description), response)
 
 
-@router.post("/destinations", status_code=201, response_model=s.DestinationOut, tags=["destinations"])
+@router.post(
+    "/destinations", status_code=201, response_model=s.DestinationOut, tags=["destinations"]
+)
 async def create_destination(
     body: s.DestinationIn, caller: Caller, request: Request, response: Response
 ) -> Any:
@@ -74,7 +80,9 @@ async def create_destination(
 
 
 @router.post("/devices", status_code=201, response_model=s.DeviceOut, tags=["devices"])
-async def register_device(body: s.DeviceIn, caller: Caller, request: Request, response: Response) -> Any:
+async def register_device(
+    body: s.DeviceIn, caller: Caller, request: Request, response: Response
+) -> Any:
     v = await _svc(request).register_device(caller, body.name, body.specification_id)
     return _out(v, response)
 

@@ -1,0 +1,65 @@
+"""An independent HTTP receiver for the tests: records every request, checks the token
+itself, and answers from a script of statuses (then 204)."""
+
+import asyncio
+import hashlib
+import hmac
+from dataclasses import dataclass, field
+
+from aiohttp import web
+
+
+@dataclass(frozen=True)
+class Request:
+    headers: dict[str, str]
+    body: bytes
+    token_valid: bool
+    answered: int
+
+
+@dataclass
+class WebhookReceiver:
+    secret: str
+    script: list[int] = field(default_factory=list)  # statuses to answer first, in order
+    delay_s: float = 0.0
+    requests: list[Request] = field(default_factory=list)
+    _changed: asyncio.Event = field(default_factory=asyncio.Event)
+    _runner: web.AppRunner | None = None
+    url: str = ""
+
+    async def start(self) -> "WebhookReceiver":
+        app = web.Application()
+        app.router.add_route("*", "/hook", self._handle)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = self._runner.addresses[0][1]
+        self.url = f"http://127.0.0.1:{port}/hook"
+        return self
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def accepted(self) -> list[Request]:
+        return [r for r in self.requests if 200 <= r.answered < 300]
+
+    async def wait_accepted(self, count: int, timeout_s: float = 20.0) -> list[Request]:
+        async with asyncio.timeout(timeout_s):
+            while len(self.accepted) < count:
+                self._changed.clear()
+                await self._changed.wait()
+        return self.accepted
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        body = await request.read()
+        if self.delay_s:
+            await asyncio.sleep(self.delay_s)
+        expected = hashlib.sha256(body + self.secret.encode()).hexdigest()
+        valid = hmac.compare_digest(request.headers.get("Things-Message-Token", ""), expected)
+        status = self.script.pop(0) if self.script else (204 if valid else 401)
+        self.requests.append(Request(dict(request.headers), body, valid, status))
+        self._changed.set()
+        return web.Response(status=status, text="scripted answer")

@@ -1,0 +1,62 @@
+"""The HTTPS sink's signing, retry classification, egress policy and backoff bounds."""
+
+import hashlib
+import hmac
+from ipaddress import ip_network
+
+import pytest
+
+from senflow.dispatcher.egress import EgressPolicy
+from senflow.dispatcher.sinks.https import is_retriable, message_token, signature
+from senflow.dispatcher.sinks.retrying import RetryingSink
+
+
+def test_message_token_is_sha256_of_body_then_secret() -> None:
+    body = b'[{"bn":"urn:dev:DEVEUI:0123456789ABCDEF:","n":"payload","vs":"01"}]'
+    assert message_token(body, "s3cret") == hashlib.sha256(body + b"s3cret").hexdigest()
+
+
+def test_signature_is_hmac_of_timestamp_and_body() -> None:
+    body = b"[]"
+    expected = hmac.new(b"k", b"1700000000.[]", hashlib.sha256).hexdigest()
+    assert signature(body, "k", 1700000000) == f"t=1700000000,v1={expected}"
+
+
+@pytest.mark.parametrize("status", [500, 502, 503, 504, 408, 425, 429])
+def test_status_is_retried_when_it_means_later(status: int) -> None:
+    assert is_retriable(status)
+
+
+@pytest.mark.parametrize("status", [400, 401, 403, 404, 413, 301, 302, 422])
+def test_status_goes_to_dead_letters_when_asking_again_cannot_help(status: int) -> None:
+    assert not is_retriable(status)
+
+
+@pytest.mark.parametrize(
+    ("address", "permitted"),
+    [
+        ("8.8.8.8", True),
+        ("127.0.0.1", False),
+        ("10.1.2.3", False),
+        ("192.168.1.1", False),
+        ("169.254.169.254", False),
+        ("::1", False),
+        ("fd00::1", False),
+    ],
+)
+def test_egress_refuses_internal_addresses_by_default(address: str, permitted: bool) -> None:
+    assert EgressPolicy(()).permits(address) is permitted
+
+
+def test_egress_permits_internal_address_when_allow_listed() -> None:
+    policy = EgressPolicy((ip_network("127.0.0.1/32"),))
+    assert policy.permits("127.0.0.1")
+    assert not policy.permits("127.0.0.2")
+
+
+def test_backoff_grows_within_bounds_and_honours_retry_after() -> None:
+    sink = RetryingSink(inner=None, max_attempts=5, backoff_initial_s=0.5, backoff_max_s=4.0)  # type: ignore[arg-type]
+    for attempt in range(1, 10):
+        assert 0 <= sink.delay_s(attempt, None) <= min(4.0, 0.5 * 2 ** (attempt - 1))
+    assert sink.delay_s(1, 2.5) == 2.5
+    assert sink.delay_s(1, 60.0) == 4.0
