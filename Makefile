@@ -44,6 +44,9 @@ lint: install
 typecheck: install
 	$(VENV)/bin/mypy libs/common/senflow services/registry/senflow services/router/senflow services/dispatcher/senflow tools/demo/senflow
 
+bench: install  ## benchmarks next to their baselines (not part of `make test`)
+	$(VENV)/bin/python -m bench.pipeline --uplinks 5000 --devices 50 --runs 3
+
 check: lint typecheck test
 
 clean: down

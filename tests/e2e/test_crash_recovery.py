@@ -8,9 +8,9 @@ import pytest
 from aiokafka import AIOKafkaProducer
 
 from senflow.common import topics
-from tests.conftest import Platform
 from tests.support.api import Api, create_tenant
 from tests.support.kafka import lora_uplink, wait_group_caught_up
+from tests.support.platform import Platform
 from tests.support.processes import ServiceProcess
 from tests.support.receiver import Request, WebhookReceiver
 

@@ -7,9 +7,9 @@ from aiokafka import AIOKafkaProducer
 
 from senflow.common import headers as h
 from senflow.common import topics
-from tests.conftest import Platform
 from tests.support.api import Api, create_tenant
 from tests.support.kafka import TopicReader, header, lora_uplink, produce
+from tests.support.platform import Platform
 from tests.support.processes import free_port
 from tests.support.receiver import WebhookReceiver
 

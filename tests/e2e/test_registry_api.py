@@ -9,9 +9,9 @@ from aiokafka import AIOKafkaProducer
 
 from senflow.common import headers as h
 from senflow.common import topics
-from tests.conftest import Platform
 from tests.support.api import Api, create_customer, create_tenant, new_dev_eui, wait_outbox_drained
 from tests.support.kafka import TopicReader, header, lora_uplink, produce
+from tests.support.platform import Platform
 
 pytestmark = pytest.mark.e2e
 

@@ -2,15 +2,17 @@
 
 import hashlib
 import json
+from datetime import datetime
 
+import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
 
 from senflow.common import headers as h
 from senflow.common import topics
-from tests.conftest import Platform
 from tests.support.api import Api, create_tenant
 from tests.support.kafka import TopicReader, header, lora_uplink, produce
+from tests.support.platform import Platform
 from tests.support.receiver import WebhookReceiver
 
 pytestmark = pytest.mark.e2e
@@ -28,8 +30,6 @@ async def test_uplink_reaches_webhook_as_senml_with_valid_token(
 
         [request] = await receiver.wait_accepted(1)
         received_at = json.loads(uplink)["received_at"]
-        from datetime import datetime
-
         assert json.loads(request.body) == [
             {
                 "bn": f"urn:dev:DEVEUI:{tenant.dev_eui}:",
@@ -48,6 +48,8 @@ async def test_uplink_reaches_webhook_as_senml_with_valid_token(
         assert request.headers["Content-Type"] == "application/json"
         assert request.headers["Senflow-Attempt"] == "1"
         assert request.headers["Senflow-Message-Id"]
+        metrics = await _metrics(platform.env["DISPATCHER_HTTP_PORT"])
+        assert metrics['senflow_dispatcher_delivered_total{destination_type="https"}'] >= 1
     finally:
         await receiver.stop()
 
@@ -95,3 +97,10 @@ async def test_malformed_uplink_is_dead_lettered_with_cause(
         assert dead.value == value
     finally:
         await dead_letters.stop()
+
+
+async def _metrics(port: str) -> dict[str, float]:
+    async with httpx.AsyncClient() as client:
+        text = (await client.get(f"http://127.0.0.1:{port}/metrics")).text
+    samples = (line.rsplit(" ", 1) for line in text.splitlines() if not line.startswith("#"))
+    return {name: float(value) for name, value in samples}

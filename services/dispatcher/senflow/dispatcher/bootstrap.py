@@ -1,14 +1,12 @@
 """Composition root: builds the dispatcher's clients, view, sinks and consumer."""
 
-import asyncio
-import signal
-
 import aiohttp
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from senflow.common import topics
 from senflow.common.compacted_view import CompactedTopicView
 from senflow.common.kafka_admin import ensure_topics
+from senflow.common.lifecycle import stop_on_signals
 from senflow.common.ops_server import OpsServer
 from senflow.dispatcher.consumer import DeliveryConsumer
 from senflow.dispatcher.destinations import DestinationView
@@ -20,11 +18,7 @@ from senflow.dispatcher.sinks.retrying import RetryingSink
 
 async def run(settings: DispatcherSettings) -> None:
     """Run until SIGTERM/SIGINT; the batch in hand is finished and committed before exit."""
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-
+    stop = stop_on_signals()
     await ensure_topics(settings.kafka_bootstrap)
     view = DestinationView()
     follower = CompactedTopicView(

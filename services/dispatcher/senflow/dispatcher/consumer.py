@@ -8,6 +8,7 @@ batch: receivers see duplicates with the same `Senflow-Message-Id`.
 
 import asyncio
 import logging
+from datetime import UTC, datetime
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
@@ -19,6 +20,7 @@ from senflow.common.compacted_view import CompactedTopicView
 from senflow.common.deliveries import Delivery
 from senflow.common.errors import ContractError
 from senflow.common.serde import loads
+from senflow.dispatcher import metrics
 from senflow.dispatcher.destinations import DestinationView
 from senflow.dispatcher.errors import DeliveryFailed
 from senflow.dispatcher.sinks.retrying import RetryingSink
@@ -84,6 +86,10 @@ class DeliveryConsumer:
                 raise DeliveryFailed("destination-disabled", destination.id, retriable=False)
             attempts = await self._sink.deliver(delivery, destination)
             self.delivered += 1
+            metrics.DELIVERED.labels(destination.type).inc()
+            metrics.INGEST_TO_DELIVERED.observe(
+                (datetime.now(UTC) - delivery.received_at).total_seconds()
+            )
             log.info(
                 "delivered after %d attempt(s)",
                 attempts,
@@ -130,3 +136,4 @@ class DeliveryConsumer:
             topics.DELIVERIES_DEADLETTER, key=record.key, value=record.value, headers=headers
         )
         self.dead_lettered += 1
+        metrics.DEAD_LETTERED.labels(reason).inc()

@@ -2,12 +2,12 @@
 
 import asyncio
 import logging
-import signal
 
 import asyncpg
 import uvicorn
 
 from senflow.common.kafka_admin import ensure_topics
+from senflow.common.lifecycle import stop_on_signals
 from senflow.registry.adapters.migrations import migrate
 from senflow.registry.adapters.outbox_relay import OutboxRelay
 from senflow.registry.entrypoints.api.app import create_app
@@ -25,12 +25,7 @@ async def run(settings: RegistrySettings) -> None:
         relay: OutboxRelay | None = None
         if settings.relay_enabled:
             await ensure_topics(settings.kafka_bootstrap)
-            relay = OutboxRelay(
-                settings.dsn,
-                settings.kafka_bootstrap,
-                settings.relay_batch_size,
-                settings.relay_poll_interval_s,
-            )
+            relay = _relay(settings)
             await relay.start()
 
         async def ready() -> bool:
@@ -63,19 +58,20 @@ async def run(settings: RegistrySettings) -> None:
 
 async def run_relay(settings: RegistrySettings) -> None:
     """Only the outbox relay (for deployments that scale it apart from the API)."""
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
+    stop = stop_on_signals()
     await ensure_topics(settings.kafka_bootstrap)
-    relay = OutboxRelay(
-        settings.dsn,
-        settings.kafka_bootstrap,
-        settings.relay_batch_size,
-        settings.relay_poll_interval_s,
-    )
+    relay = _relay(settings)
     await relay.start()
     try:
         await stop.wait()
     finally:
         await relay.stop()
+
+
+def _relay(settings: RegistrySettings) -> OutboxRelay:
+    return OutboxRelay(
+        settings.dsn,
+        settings.kafka_bootstrap,
+        settings.relay_batch_size,
+        settings.relay_poll_interval_s,
+    )

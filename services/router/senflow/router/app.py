@@ -20,6 +20,7 @@ from senflow.common.errors import ContractError
 from senflow.common.ops_server import OpsServer
 from senflow.common.serde import dumps, loads
 from senflow.common.uplinks import LoraUplink
+from senflow.router import metrics
 from senflow.router.errors import InvalidUplink, NoFlow, UnknownDevice, UplinkRejected
 from senflow.router.routing import route_lora
 from senflow.router.settings import RouterSettings
@@ -115,6 +116,7 @@ def create_app(settings: RouterSettings) -> tuple[faust.App, RegistryView]:
             }
         )
         await dead_letters.send(key=event.key, value=event.value, headers=hdrs)
+        metrics.UPLINKS.labels(err.reason).inc()
 
     @app.agent(raw_lora)
     async def route_lora_uplinks(stream: faust.StreamT[bytes]) -> None:
@@ -132,6 +134,8 @@ def create_app(settings: RouterSettings) -> tuple[faust.App, RegistryView]:
                     # The registry may have published this device or flow a moment ago.
                     await view_service.follower.catch_up()
                     routed = route_lora(uplink, message_id, view)
+                metrics.UPLINKS.labels("routed").inc()
+                metrics.DELIVERIES_EMITTED.inc(len(routed))
                 for d in routed:
                     await deliveries.send(
                         key=d.device_id.encode(),

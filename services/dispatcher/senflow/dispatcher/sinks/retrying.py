@@ -10,6 +10,7 @@ import random
 
 from senflow.common.deliveries import Delivery
 from senflow.common.events import DestinationSnapshot
+from senflow.dispatcher import metrics
 from senflow.dispatcher.errors import DeliveryFailed
 from senflow.dispatcher.sinks.base import Sink
 
@@ -34,6 +35,7 @@ class RetryingSink:
                 await self._inner.deliver(delivery, destination, attempt)
                 return attempt
             except DeliveryFailed as err:
+                metrics.FAILED_ATTEMPTS.labels(err.reason).inc()
                 if not err.retriable or attempt >= self._max_attempts:
                     err.attempts = attempt
                     raise
