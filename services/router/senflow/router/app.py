@@ -62,12 +62,17 @@ class OpsService(mode.Service):
 
 
 def message_id_of(event: Any) -> str:
-    """The uplink's message id: the one it came with, else one derived from its offset."""
+    """The uplink's message id: the one it came with, else one derived from the record.
+
+    Topic, partition and offset identify the record; its timestamp tells apart records
+    at the same offset of a topic that was deleted and created again (or of another
+    cluster), so receivers that deduplicate never drop a new message as a repeat.
+    """
     given = h.decode_headers(_header_items(event.headers)).get(h.MESSAGE_ID)
     if given:
         return given
     m = event.message
-    return str(uuid.uuid5(_MESSAGE_NS, f"{m.topic}:{m.partition}:{m.offset}"))
+    return str(uuid.uuid5(_MESSAGE_NS, f"{m.topic}:{m.partition}:{m.offset}:{m.timestamp}"))
 
 
 def _header_items(raw: Any) -> list[tuple[str, bytes]]:
