@@ -7,13 +7,13 @@ duplicates by `event_id` and stale updates by `entity_version`.
 
 from typing import Annotated, Generic, Literal, TypeVar
 
-from pydantic import AwareDatetime, Field
+from pydantic import AwareDatetime, Field, model_validator
 
 from senflow.common.contract import Contract
 
 SCHEMA_VERSION = 1
 
-EntityType = Literal["customer", "project", "flow", "device", "destination"]
+EntityType = Literal["customer", "project", "flow", "device", "destination", "codec"]
 NetworkType = Literal["KPNLORA", "M2M", "INTERNET", "MQTT"]
 DeviceStatus = Literal["active", "deactivated"]
 
@@ -40,6 +40,8 @@ class FlowSnapshot(Contract):
     device_ids: tuple[str, ...]
     destination_ids: tuple[str, ...]
     decoder_ids: tuple[str, ...]
+    encoder_ids: tuple[str, ...] = ()
+    description: str = ""
 
 
 class NetworkInfoSnapshot(Contract):
@@ -58,24 +60,92 @@ class DeviceSnapshot(Contract):
     specification_id: str
     status: DeviceStatus
     network_info: tuple[NetworkInfoSnapshot, ...] = ()
+    barcode: str | None = None
+    description: str = ""
+    tags: dict[str, str] = {}
 
 
 class HttpsConfig(Contract):
-    url: str
-    method: Literal["POST", "PUT"] = "POST"
-    headers: dict[str, str] = {}
-    expected_status: int | None = None
-    timeout_s: float = 10.0
+    """An HTTPS webhook. The shared secret (sealed) signs every delivery."""
+
+    url: Annotated[
+        str, Field(description="Absolute https:// URL", examples=["https://example.com/hook"])
+    ]
+    method: Annotated[Literal["POST", "PUT"], Field(description="HTTP method")] = "POST"
+    headers: Annotated[dict[str, str], Field(description="Additional static headers")] = {}
+    expected_status: Annotated[
+        int | None, Field(ge=200, le=299, description="Accepted status; default any 2xx")
+    ] = None
+    timeout_s: Annotated[float, Field(gt=0, le=60, description="Per-attempt timeout")] = 10.0
+
+
+class KafkaTopicConfig(Contract):
+    """A Kafka topic, on the platform's cluster unless `bootstrap` names another."""
+
+    topic: Annotated[
+        str, Field(pattern=r"^[A-Za-z0-9._-]{1,249}$", description="Topic to write to")
+    ]
+    bootstrap: Annotated[str | None, Field(description="host:port,… of an external cluster")] = None
+    key_template: Annotated[
+        str, Field(description="Record key; {device_id}, {flow_id}, {customer_id}")
+    ] = "{device_id}"
+
+
+class MqttConfig(Contract):
+    """An MQTT broker; the password (sealed) is the destination's secret."""
+
+    host: Annotated[str, Field(min_length=1, description="Broker host name")]
+    port: Annotated[int, Field(ge=1, le=65535)] = 8883
+    tls: Annotated[bool, Field(description="Connect with TLS (verified)")] = True
+    topic: Annotated[str, Field(min_length=1, description="Topic to publish to")]
+    qos: Literal[0, 1] = 1
+    username: str | None = None
+
+
+class TestEndpointConfig(Contract):
+    """The built-in test endpoint: keeps the latest messages, readable through the API."""
+
+    __test__ = False  # not a pytest class, whatever its name says
+
+
+DestinationType = Literal["https", "kafka", "mqtt", "test"]
+DestinationConfig = HttpsConfig | KafkaTopicConfig | MqttConfig | TestEndpointConfig
+CONFIG_TYPES: dict[str, type[Contract]] = {
+    "https": HttpsConfig,
+    "kafka": KafkaTopicConfig,
+    "mqtt": MqttConfig,
+    "test": TestEndpointConfig,
+}
 
 
 class DestinationSnapshot(Contract):
     id: str
     customer_id: str
     name: str
-    type: Literal["https"]
-    config: HttpsConfig
-    sealed_secret: Annotated[str, Field(description="Shared secret sealed with the platform key")]
+    type: DestinationType
+    config: DestinationConfig
+    sealed_secret: Annotated[
+        str | None, Field(description="Shared secret / password sealed with the platform key")
+    ] = None
     enabled: bool = True
+
+    @model_validator(mode="after")
+    def _config_matches_type(self) -> "DestinationSnapshot":
+        if not isinstance(self.config, CONFIG_TYPES[self.type]):
+            raise ValueError(f"config is not a {self.type} configuration")
+        return self
+
+
+class CodecSnapshot(Contract):
+    """A customer's DIY decoder or encoder script (built-in codecs are not events)."""
+
+    id: str
+    customer_id: str
+    kind: Literal["decoder", "encoder"]
+    name: str
+    contract: Literal["kpn", "ts013"]
+    script: str
+    version: int
 
 
 S = TypeVar("S", bound=Contract)

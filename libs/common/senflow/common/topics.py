@@ -21,6 +21,7 @@ REGISTRY_PROJECTS = "senflow.registry.projects.v1"
 REGISTRY_FLOWS = "senflow.registry.flows.v1"
 REGISTRY_DEVICES = "senflow.registry.devices.v1"
 REGISTRY_DESTINATIONS = "senflow.registry.destinations.v1"
+REGISTRY_CODECS = "senflow.registry.codecs.v1"
 
 UPLINKS_RAW_LORA = "senflow.uplinks.lora.raw.v1"
 UPLINKS_DEADLETTER = "senflow.uplinks.deadletter.v1"
@@ -38,6 +39,7 @@ ALL_TOPICS: tuple[TopicSpec, ...] = (
             REGISTRY_FLOWS,
             REGISTRY_DEVICES,
             REGISTRY_DESTINATIONS,
+            REGISTRY_CODECS,
         )
     ),
     TopicSpec(UPLINKS_RAW_LORA, DATA_PARTITIONS),
@@ -52,4 +54,5 @@ ENTITY_TOPICS: dict[str, str] = {
     "flow": REGISTRY_FLOWS,
     "device": REGISTRY_DEVICES,
     "destination": REGISTRY_DESTINATIONS,
+    "codec": REGISTRY_CODECS,
 }

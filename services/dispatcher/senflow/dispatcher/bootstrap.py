@@ -37,7 +37,7 @@ async def run(settings: DispatcherSettings) -> None:
     ops = OpsServer(settings.http_host, settings.http_port, lambda: follower.loaded)
     await ops.start()
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=256)) as session:
-        sink = RetryingSink(
+        https = RetryingSink(
             HttpsSink(
                 session,
                 settings.secrets_key_bytes,
@@ -53,7 +53,8 @@ async def run(settings: DispatcherSettings) -> None:
         await producer.start()
         await consumer.start()
         try:
-            await DeliveryConsumer(consumer, producer, view, follower, sink).run(stop)
+            sinks = {"https": https}
+            await DeliveryConsumer(consumer, producer, view, follower, sinks).run(stop)
         finally:
             await consumer.stop()
             await producer.stop()

@@ -35,13 +35,13 @@ class DeliveryConsumer:
         producer: AIOKafkaProducer,
         destinations: DestinationView,
         destinations_follower: CompactedTopicView,
-        sink: RetryingSink,
+        sinks: dict[str, RetryingSink],
     ) -> None:
         self._consumer = consumer
         self._producer = producer
         self._destinations = destinations
         self._follower = destinations_follower
-        self._sink = sink
+        self._sinks = sinks
         self.delivered = 0
         self.dead_lettered = 0
 
@@ -84,7 +84,12 @@ class DeliveryConsumer:
                 )
             if not destination.enabled:
                 raise DeliveryFailed("destination-disabled", destination.id, retriable=False)
-            attempts = await self._sink.deliver(delivery, destination)
+            sink = self._sinks.get(destination.type)
+            if sink is None:
+                raise DeliveryFailed(
+                    "unsupported-destination-type", destination.type, retriable=False
+                )
+            attempts = await sink.deliver(delivery, destination)
             self.delivered += 1
             metrics.DELIVERED.labels(destination.type).inc()
             metrics.INGEST_TO_DELIVERED.observe(

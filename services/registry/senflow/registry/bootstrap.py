@@ -11,8 +11,8 @@ from senflow.common.lifecycle import stop_on_signals
 from senflow.registry.adapters.migrations import migrate
 from senflow.registry.adapters.outbox_relay import OutboxRelay
 from senflow.registry.entrypoints.api.app import create_app
-from senflow.registry.service import RegistryService
 from senflow.registry.settings import RegistrySettings
+from senflow.registry.wiring import UseCaseSet
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +38,8 @@ async def run(settings: RegistrySettings) -> None:
                 return False
             return True
 
-        service = RegistryService(pool, settings.secrets_key_bytes)
-        app = create_app(service, settings.admin_token.get_secret_value(), ready)
+        use_cases = UseCaseSet.build(pool, settings.secrets_key_bytes)
+        app = create_app(use_cases, settings.admin_token.get_secret_value(), ready)
         server = uvicorn.Server(
             uvicorn.Config(
                 app,

@@ -19,7 +19,7 @@ import orjson
 from multidict import CIMultiDictProxy
 
 from senflow.common.deliveries import Delivery
-from senflow.common.events import DestinationSnapshot
+from senflow.common.events import DestinationSnapshot, HttpsConfig
 from senflow.common.secrets import open_sealed
 from senflow.dispatcher.egress import EgressPolicy
 from senflow.dispatcher.errors import DeliveryFailed
@@ -58,6 +58,8 @@ class HttpsSink:
         self, delivery: Delivery, destination: DestinationSnapshot, attempt: int
     ) -> None:
         cfg = destination.config
+        if not isinstance(cfg, HttpsConfig) or destination.sealed_secret is None:
+            raise DeliveryFailed("destination-misconfigured", destination.id, retriable=False)
         url = urlsplit(cfg.url)
         port = url.port or (443 if url.scheme == "https" else 80)
         await self._egress.check(url.hostname or "", port)

@@ -7,11 +7,11 @@ from uuid import UUID
 import asyncpg
 
 from senflow.common.events import (
+    CONFIG_TYPES,
     CustomerSnapshot,
     DestinationSnapshot,
     DeviceSnapshot,
     FlowSnapshot,
-    HttpsConfig,
     NetworkInfoSnapshot,
     ProjectSnapshot,
 )
@@ -19,21 +19,28 @@ from senflow.registry.adapters.db import Conn
 from senflow.registry.errors import NotFound
 
 
-def _uuid(value: str, what: str) -> UUID:
+def as_uuid(value: str, what: str) -> UUID:
+    """An id from a URL or body; a malformed one is a 404, like a missing one."""
     try:
         return UUID(value)
-    except ValueError as err:  # a malformed id is indistinguishable from a missing one
+    except ValueError as err:
         raise NotFound(f"{what} {value} not found") from err
+
+
+def _scoped(sql: str, what: str, entity_id: str, customer_id: str | None) -> tuple[str, list[Any]]:
+    """`sql` (ending in `WHERE id = $1`) limited to the customer's own rows, and its args."""
+    args: list[Any] = [as_uuid(entity_id, what)]
+    if customer_id is not None:
+        sql += " AND customer_id = $2"
+        args.append(as_uuid(customer_id, what))
+    return sql, args
 
 
 async def _row(
     conn: Conn, sql: str, what: str, entity_id: str, customer_id: str | None
 ) -> asyncpg.Record:
-    args: list[Any] = [_uuid(entity_id, what)]
-    if customer_id is not None:
-        sql += " AND customer_id = $2"
-        args.append(_uuid(customer_id, what))
-    row = await conn.fetchrow(sql, *args)
+    scoped_sql, args = _scoped(sql, what, entity_id, customer_id)
+    row = await conn.fetchrow(scoped_sql, *args)
     if row is None:
         raise NotFound(f"{what} {entity_id} not found")
     return row
@@ -66,6 +73,9 @@ async def device(conn: Conn, did: str, customer_id: str | None) -> tuple[DeviceS
         name=r["name"],
         specification_id=r["specification_id"],
         status=r["status"],
+        barcode=r["barcode"],
+        description=r["description"],
+        tags=json.loads(r["tags"]),
         network_info=tuple(
             NetworkInfoSnapshot(
                 network_type=i["network_type"],
@@ -79,18 +89,6 @@ async def device(conn: Conn, did: str, customer_id: str | None) -> tuple[DeviceS
     return snap, r["version"]
 
 
-async def lock_device(conn: Conn, did: str, customer_id: str) -> int:
-    """Lock the device row for this transaction (serialising its writers); its version."""
-    version = await conn.fetchval(
-        "SELECT version FROM devices WHERE id = $1 AND customer_id = $2 FOR UPDATE",
-        _uuid(did, "device"),
-        _uuid(customer_id, "device"),
-    )
-    if version is None:
-        raise NotFound(f"device {did} not found")
-    return int(version)
-
-
 async def destination(
     conn: Conn, did: str, customer_id: str | None
 ) -> tuple[DestinationSnapshot, int]:
@@ -102,7 +100,7 @@ async def destination(
         customer_id=str(r["customer_id"]),
         name=r["name"],
         type=r["type"],
-        config=HttpsConfig.model_validate(json.loads(r["config"])),
+        config=CONFIG_TYPES[r["type"]].model_validate(json.loads(r["config"])),
         sealed_secret=r["sealed_secret"],
         enabled=r["enabled"],
     )
@@ -127,8 +125,33 @@ async def flow(conn: Conn, fid: str, customer_id: str | None) -> tuple[FlowSnaps
         device_ids=tuple(str(d["device_id"]) for d in devices),
         destination_ids=tuple(str(d["destination_id"]) for d in dests),
         decoder_ids=tuple(r["decoder_ids"]),
+        encoder_ids=tuple(r["encoder_ids"]),
+        description=r["description"],
     )
     return snap, r["version"]
+
+
+async def lock(conn: Conn, table: str, entity_id: str, customer_id: str | None) -> int:
+    """Lock an entity's row for this transaction (serialising its writers); its version."""
+    assert table in _VERSIONED
+    what = table.rstrip("s")
+    sql, args = _scoped(f"SELECT version FROM {table} WHERE id = $1", what, entity_id, customer_id)
+    version = await conn.fetchval(sql + " FOR UPDATE", *args)
+    if version is None:
+        raise NotFound(f"{what} {entity_id} not found")
+    return int(version)
+
+
+async def bump(conn: Conn, table: str, entity_id: str) -> None:
+    """Count a change of the entity: a new version and updated_at."""
+    assert table in _VERSIONED
+    await conn.execute(
+        f"UPDATE {table} SET version = version + 1, updated_at = now() WHERE id = $1",
+        UUID(entity_id),
+    )
+
+
+_VERSIONED = ("customers", "projects", "devices", "destinations", "flows")
 
 
 async def owned_ids(conn: Conn, table: str, ids: tuple[str, ...], customer_id: str) -> set[str]:

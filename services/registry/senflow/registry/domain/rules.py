@@ -1,6 +1,8 @@
 """Validation rules of the management model. Pure: values in, `InvalidField` out."""
 
+import ipaddress
 import re
+import uuid
 from urllib.parse import urlsplit
 
 from senflow.registry.errors import InvalidField
@@ -8,6 +10,8 @@ from senflow.registry.errors import InvalidField
 _HEX16 = re.compile(r"^[0-9A-Fa-f]{16}$")
 _HEX32 = re.compile(r"^[0-9A-Fa-f]{32}$")
 _SPECIAL = re.compile(r"[^0-9A-Za-z]")
+_DEVICE_SECRET = re.compile(r"^[0-9a-zA-Z]{30,100}$")
+_MQTT_CLIENT_ID = re.compile(r"^[0-9A-Za-z._:-]{1,128}$")
 
 
 def eui(field: str, value: str) -> str:
@@ -23,8 +27,54 @@ def app_key(field: str, value: str) -> str:
     return value.upper()
 
 
+def luhn_valid(digits: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = int(ch)
+        if i % 2 == 1:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
+
+
+def imei(field: str, value: str) -> str:
+    if not (len(value) == 15 and value.isdigit()):
+        raise InvalidField(field, "must be 15 digits")
+    if not luhn_valid(value):
+        raise InvalidField(field, "has a wrong check digit (Luhn)")
+    return value
+
+
+def iccid(field: str, value: str) -> str:
+    if not (19 <= len(value) <= 20 and value.isdigit()):
+        raise InvalidField(field, "must be 19 or 20 digits")
+    return value
+
+
+def dvn_uuid(field: str, value: str) -> str:
+    """A DvnUUID, returned in canonical lower-case form."""
+    try:
+        return str(uuid.UUID(value))
+    except ValueError as err:
+        raise InvalidField(field, "must be a UUID") from err
+
+
+def device_secret(field: str, value: str) -> str:
+    if not _DEVICE_SECRET.match(value):
+        raise InvalidField(field, "must be 30 to 100 letters and digits")
+    return value
+
+
+def mqtt_client_id(field: str, value: str) -> str:
+    if not _MQTT_CLIENT_ID.match(value):
+        raise InvalidField(field, "must be 1 to 128 of letters, digits and . _ : -")
+    return value
+
+
 def destination_secret(field: str, value: str) -> str:
     """≥ 32 characters with an upper-case letter, a lower-case letter, a digit and a special."""
+    if len(value) < 32:
+        raise InvalidField(field, "must be at least 32 characters")
     missing = [
         what
         for what, ok in (
@@ -35,15 +85,27 @@ def destination_secret(field: str, value: str) -> str:
         )
         if not ok
     ]
-    if len(value) < 32:
-        raise InvalidField(field, "must be at least 32 characters")
     if missing:
         raise InvalidField(field, "must contain " + ", ".join(missing))
     return value
 
 
 def destination_url(field: str, value: str) -> str:
+    """An absolute https:// URL; plain http:// only for a receiver on this machine."""
     parts = urlsplit(value)
-    if parts.scheme not in ("https", "http") or not parts.hostname:
+    if not parts.hostname or parts.scheme not in ("https", "http"):
         raise InvalidField(field, "must be an absolute https:// URL")
+    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+        raise InvalidField(field, "must use https:// (http:// is for localhost receivers only)")
+    if parts.username or parts.password:
+        raise InvalidField(field, "must not carry credentials; use headers or authentication")
     return value
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

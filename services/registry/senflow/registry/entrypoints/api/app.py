@@ -6,18 +6,18 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
 from senflow.registry.entrypoints.api import problems, routes
-from senflow.registry.service import RegistryService
+from senflow.registry.wiring import UseCaseSet
 
 
 def create_app(
-    service: RegistryService, admin_token: str, ready: Callable[[], Awaitable[bool]]
+    use_cases: UseCaseSet, admin_token: str, ready: Callable[[], Awaitable[bool]]
 ) -> FastAPI:
     app = FastAPI(
         title="Senflow registry",
         version="1",
         description="Management API: customers, API keys, projects, flows, devices, destinations.",
     )
-    app.state.service = service
+    app.state.use_cases = use_cases
     app.state.admin_token = admin_token
     problems.install(app)
     app.include_router(routes.router)

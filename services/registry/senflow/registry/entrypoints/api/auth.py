@@ -8,7 +8,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from senflow.registry.domain.principal import ADMIN, Principal
 from senflow.registry.errors import Forbidden, Unauthorized
-from senflow.registry.service import RegistryService
+from senflow.registry.wiring import UseCaseSet
 
 _bearer = HTTPBearer(auto_error=False, description="Admin token or customer API key")
 
@@ -22,8 +22,8 @@ async def principal(
     admin_token: str = request.app.state.admin_token
     if secrets.compare_digest(creds.credentials.encode(), admin_token.encode()):
         return ADMIN
-    service: RegistryService = request.app.state.service
-    return await service.authenticate(creds.credentials)
+    use_cases: UseCaseSet = request.app.state.use_cases
+    return await use_cases.customers.authenticate(creds.credentials)
 
 
 async def admin(p: Annotated[Principal, Depends(principal)]) -> Principal:

@@ -1,0 +1,17 @@
+"""The management API's routes, one module per resource. Thin: parse, call, shape."""
+
+from fastapi import APIRouter
+
+from senflow.registry.entrypoints.api.routes import (
+    admin,
+    catalogue,
+    destinations,
+    devices,
+    flows,
+    keys,
+    projects,
+)
+
+router = APIRouter()
+for module in (admin, keys, projects, devices, destinations, flows, catalogue):
+    router.include_router(module.router)

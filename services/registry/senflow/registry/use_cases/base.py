@@ -1,0 +1,69 @@
+"""What every use case shares: the pool, the platform key, transactions and events."""
+
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import asyncpg
+
+from senflow.common.contract import Contract
+from senflow.common.events import ChangeEvent, EntityType
+from senflow.registry.adapters import outbox
+from senflow.registry.adapters.db import Conn
+
+
+@dataclass(frozen=True)
+class Versioned:
+    """A snapshot with its version (the API's ETag)."""
+
+    snapshot: Contract
+    version: int
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[Versioned]
+    next_cursor: str | None
+
+
+class UseCases:
+    def __init__(self, pool: asyncpg.Pool, secrets_key: bytes) -> None:
+        self._pool = pool
+        self._key = secrets_key
+
+    @asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[Conn]:
+        async with self._pool.acquire() as conn, conn.transaction():
+            yield conn
+
+    @asynccontextmanager
+    async def _read(self) -> AsyncIterator[Conn]:
+        async with self._pool.acquire() as conn:
+            yield conn
+
+
+async def emit(
+    conn: Conn,
+    entity: EntityType,
+    event_type: str,
+    snapshot: Contract | None,
+    entity_id: str,
+    version: int,
+    customer_id: str | None,
+) -> None:
+    """Write the change event to the outbox; `snapshot=None` is a deletion (tombstone)."""
+    await outbox.append(
+        conn,
+        ChangeEvent[Contract](
+            event_id=str(uuid.uuid4()),
+            event_type=event_type,
+            entity_type=entity,
+            entity_id=entity_id,
+            entity_version=version,
+            customer_id=customer_id,
+            occurred_at=datetime.now(UTC),
+            snapshot=snapshot,
+        ),
+    )

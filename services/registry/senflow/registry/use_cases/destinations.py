@@ -1,0 +1,118 @@
+"""Destinations: where a customer's data goes. The shared secret is write-only."""
+
+import uuid
+from typing import Any
+
+from senflow.common import secrets as sealing
+from senflow.common.events import CONFIG_TYPES, DestinationConfig, HttpsConfig, MqttConfig
+from senflow.registry.adapters import store
+from senflow.registry.adapters.listing import PageRequest, Query, fetch_page
+from senflow.registry.domain import rules
+from senflow.registry.domain.principal import Principal
+from senflow.registry.errors import InvalidField
+from senflow.registry.use_cases.base import Page, UseCases, Versioned, emit
+from senflow.registry.use_cases.customers import check_version
+from senflow.registry.use_cases.flows import detach_from_flows
+
+
+def _validated(kind: str, config: DestinationConfig, secret: str | None) -> str | None:
+    """Type-specific rules; returns the secret to seal (None when the type has none)."""
+    if not isinstance(config, CONFIG_TYPES[kind]):
+        raise InvalidField("config", f"is not a {kind} configuration")
+    if isinstance(config, HttpsConfig):
+        rules.destination_url("config.url", config.url)
+        if secret is None:
+            raise InvalidField("secret", "is required for an https destination")
+        return rules.destination_secret("secret", secret)
+    if isinstance(config, MqttConfig) and secret is not None and config.username is None:
+        raise InvalidField("config.username", "is required when a password (secret) is set")
+    return secret
+
+
+class Destinations(UseCases):
+    async def create(
+        self, p: Principal, name: str, kind: str, config: DestinationConfig, secret: str | None
+    ) -> Versioned:
+        p.require("write")
+        cid = p.require_customer()
+        plain = _validated(kind, config, secret)
+        did = str(uuid.uuid4())
+        sealed = sealing.seal(self._key, plain, bound_to=did) if plain else None
+        async with self._transaction() as conn:
+            await conn.execute(
+                "INSERT INTO destinations (id, customer_id, name, type, config, sealed_secret)"
+                " VALUES ($1, $2, $3, $4, $5::jsonb, $6)",
+                did,
+                cid,
+                name,
+                kind,
+                config.model_dump_json(),
+                sealed,
+            )
+            snap, version = await store.destination(conn, did, cid)
+            await emit(conn, "destination", "DestinationCreated", snap, did, version, cid)
+        return Versioned(snap, version)
+
+    async def get(self, p: Principal, did: str) -> Versioned:
+        p.require("read")
+        async with self._read() as conn:
+            return Versioned(*await store.destination(conn, did, p.require_customer()))
+
+    async def find(self, p: Principal, page: PageRequest, project_id: str | None) -> Page:
+        p.require("read")
+        query = Query("destinations")
+        query.where(f"customer_id = {query.arg(uuid.UUID(p.require_customer()))}")
+        if project_id:
+            project = store.as_uuid(project_id, "project")
+            query.where(
+                "id IN (SELECT fd.destination_id FROM flow_destinations fd JOIN flows f"
+                f" ON f.id = fd.flow_id WHERE f.project_id = {query.arg(project)})"
+            )
+        async with self._read() as conn:
+            rows, cursor = await fetch_page(conn, query, page)
+            items = [Versioned(*await store.destination(conn, str(r["id"]), None)) for r in rows]
+        return Page(items, cursor)
+
+    async def update(
+        self, p: Principal, did: str, changes: dict[str, Any], if_match: int | None
+    ) -> Versioned:
+        """Change name, enabled, config (same type) or secret."""
+        p.require("write")
+        cid = p.require_customer()
+        async with self._transaction() as conn:
+            check_version(await store.lock(conn, "destinations", did, cid), if_match)
+            current, _ = await store.destination(conn, did, cid)
+            config: DestinationConfig = changes.get("config") or current.config
+            secret = changes.get("secret")
+            if not isinstance(config, CONFIG_TYPES[current.type]):
+                raise InvalidField("config", f"is not a {current.type} configuration")
+            if secret is not None:
+                _validated(current.type, config, secret)
+            elif isinstance(config, HttpsConfig):  # the sealed secret stays as it is
+                rules.destination_url("config.url", config.url)
+            sealed = sealing.seal(self._key, secret, bound_to=did) if secret else None
+            await conn.execute(
+                "UPDATE destinations SET name = coalesce($2, name),"
+                " enabled = coalesce($3, enabled), config = $4::jsonb,"
+                " sealed_secret = coalesce($5, sealed_secret) WHERE id = $1",
+                uuid.UUID(did),
+                changes.get("name"),
+                changes.get("enabled"),
+                config.model_dump_json(),
+                sealed,
+            )
+            await store.bump(conn, "destinations", did)
+            snap, version = await store.destination(conn, did, cid)
+            await emit(conn, "destination", "DestinationUpdated", snap, did, version, cid)
+        return Versioned(snap, version)
+
+    async def delete(self, p: Principal, did: str, detach: bool, if_match: int | None) -> None:
+        """A destination used by flows is a 409 unless `detach` removes it from them."""
+        p.require("write")
+        cid = p.require_customer()
+        async with self._transaction() as conn:
+            version = await store.lock(conn, "destinations", did, cid)
+            check_version(version, if_match)
+            await detach_from_flows(conn, "flow_destinations", "destination_id", did, cid, detach)
+            await conn.execute("DELETE FROM destinations WHERE id = $1", uuid.UUID(did))
+            await emit(conn, "destination", "DestinationDeleted", None, did, version + 1, cid)

@@ -1,0 +1,36 @@
+"""The set of use cases the API calls, built once from the pool and the platform key."""
+
+from dataclasses import dataclass
+
+import asyncpg
+
+from senflow.registry.use_cases.bulk_import import BulkImport
+from senflow.registry.use_cases.catalogue import Catalogue
+from senflow.registry.use_cases.customers import Customers
+from senflow.registry.use_cases.destinations import Destinations
+from senflow.registry.use_cases.devices import Devices
+from senflow.registry.use_cases.flows import Flows
+from senflow.registry.use_cases.projects import Projects
+
+
+@dataclass(frozen=True)
+class UseCaseSet:
+    customers: Customers
+    projects: Projects
+    devices: Devices
+    destinations: Destinations
+    flows: Flows
+    catalogue: Catalogue
+    bulk_import: BulkImport
+
+    @classmethod
+    def build(cls, pool: asyncpg.Pool, secrets_key: bytes) -> "UseCaseSet":
+        return cls(
+            customers=Customers(pool, secrets_key),
+            projects=Projects(pool, secrets_key),
+            devices=Devices(pool, secrets_key),
+            destinations=Destinations(pool, secrets_key),
+            flows=Flows(pool, secrets_key),
+            catalogue=Catalogue(pool, secrets_key),
+            bulk_import=BulkImport(pool, secrets_key),
+        )
