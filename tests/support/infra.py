@@ -25,6 +25,19 @@ LOCAL_ENV = {
 }
 
 
+# Which services this test run started itself (and so may stop and start again).
+STARTED_LOCALLY: set[str] = set()
+
+
+def stop_local_kafka() -> None:
+    assert "kafka" in STARTED_LOCALLY, "only a broker this run started may be stopped"
+    _script("kafka.sh", "stop")
+
+
+def start_local_kafka() -> None:
+    _script("kafka.sh", "start")
+
+
 def docker_available() -> bool:
     if not os.environ.get("DOCKER_HOST") and not Path("/var/run/docker.sock").exists():
         return False
@@ -67,6 +80,7 @@ def kafka() -> Iterator[str]:
     else:
         shutil.rmtree(TEST_STATE / "kafka", ignore_errors=True)
         _script("kafka.sh", "start")
+        STARTED_LOCALLY.add("kafka")
         try:
             yield f"127.0.0.1:{LOCAL_ENV['SENFLOW_KAFKA_PORT']}"
         finally:

@@ -32,9 +32,10 @@ async def produce(
 class TopicReader:
     """Reads a topic from the end offsets it had when created, i.e. only new records."""
 
-    def __init__(self, bootstrap: str, topic: str) -> None:
+    def __init__(self, bootstrap: str, topic: str, start_at: dict[Any, int] | None = None) -> None:
         self._bootstrap = bootstrap
         self._topic = topic
+        self._start_at = start_at
         self._consumer: AIOKafkaConsumer | None = None
         self.records: list[ConsumerRecord[bytes, bytes]] = []
 
@@ -45,10 +46,19 @@ class TopicReader:
         )
         await self._consumer.start()
         partitions = list(self._consumer.assignment())
+        if self._start_at is not None:
+            for tp in partitions:
+                self._consumer.seek(tp, self._start_at.get(tp, 0))
+            return self
         await self._consumer.seek_to_end(*partitions)
         for tp in partitions:  # resolve "end" now, not at the first fetch
             await self._consumer.position(tp)
         return self
+
+    async def positions(self) -> dict[Any, int]:
+        """Where this reader stands, to start another reader there later."""
+        assert self._consumer is not None
+        return {tp: await self._consumer.position(tp) for tp in self._consumer.assignment()}
 
     async def stop(self) -> None:
         if self._consumer is not None:

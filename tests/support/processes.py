@@ -31,7 +31,8 @@ class ServiceProcess:
     log_path: Path
     proc: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
-    def start(self, timeout_s: float = 90.0) -> None:
+    def spawn(self) -> None:
+        """Start the process without waiting for it to be ready."""
         with self.log_path.open("ab") as log:  # the child keeps its own descriptor
             self.proc = subprocess.Popen(
                 [str(BIN / self.argv[0]), *self.argv[1:]],
@@ -39,6 +40,11 @@ class ServiceProcess:
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
+
+    def start(self, timeout_s: float = 90.0) -> None:
+        """Start the process and wait until its `/readyz` answers 200."""
+        self.spawn()
+        assert self.proc is not None
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
