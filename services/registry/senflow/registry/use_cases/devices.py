@@ -175,12 +175,14 @@ async def _put_identity(
     )
     if nt not in supported:
         raise InvalidField("network_type", f"the device's specification does not support {nt}")
-    sub = await conn.fetchrow(
+    subscription_sql = (
         "SELECT status, max_devices FROM network_subscriptions"
-        " WHERE customer_id = $1 AND network_type = $2 FOR UPDATE",
-        uuid.UUID(cid),
-        nt,
+        " WHERE customer_id = $1 AND network_type = $2"
     )
+    sub = await conn.fetchrow(subscription_sql, uuid.UUID(cid), nt)
+    if sub is not None and sub["max_devices"] is not None:
+        # Counting against a limit: serialise this customer's registrations on this type.
+        sub = await conn.fetchrow(subscription_sql + " FOR UPDATE", uuid.UUID(cid), nt)
     if sub is None or sub["status"] != "active":
         raise Conflict(f"the customer has no active {nt} network subscription")
     if sub["max_devices"] is not None:

@@ -1,0 +1,22 @@
+"""The registry benchmark runs end to end with tiny sizes, so it never rots (not a timing)."""
+
+import pytest
+
+from bench.registry import measure
+from tests.support.platform import Platform
+
+pytestmark = pytest.mark.e2e
+
+
+async def test_registry_benchmark_runs_with_tiny_sizes(platform: Platform) -> None:
+    results = await measure(
+        platform.api_url,
+        platform.admin_token,
+        platform.kafka_bootstrap,
+        platform.database_url,
+        devices=5,
+        updates=3,
+        runs=1,
+    )
+    assert len(results) == 7
+    assert all(value[0].isdigit() for value in results.values())
