@@ -1,7 +1,7 @@
 """What every use case shares: the pool, the platform key, transactions and events."""
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -12,6 +12,9 @@ from senflow.common.contract import Contract
 from senflow.common.events import ChangeEvent, EntityType
 from senflow.registry.adapters import outbox
 from senflow.registry.adapters.db import Conn
+from senflow.registry.adapters.listing import PageRequest, Query, fetch_page
+from senflow.registry.adapters.store import as_uuid
+from senflow.registry.domain.principal import Principal
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,31 @@ class UseCases:
     async def _read(self) -> AsyncIterator[Conn]:
         async with self._pool.acquire() as conn:
             yield conn
+
+    async def _find_owned(
+        self,
+        p: Principal,
+        query: Query,
+        page: PageRequest,
+        read: Callable[[Conn, str, str | None], Awaitable[tuple[Contract, int]]],
+    ) -> Page:
+        """One page of the caller's own rows of `query`, each read as its snapshot."""
+        p.require("read")
+        query.where(f"customer_id = {query.arg(uuid.UUID(p.require_customer()))}")
+        async with self._read() as conn:
+            rows, cursor = await fetch_page(conn, query, page)
+            items = [Versioned(*await read(conn, str(r["id"]), None)) for r in rows]
+        return Page(items, cursor)
+
+
+def in_project_flows(query: Query, member_table: str, column: str, project_id: str) -> Query:
+    """Narrow `query` to the rows that are members of a flow of the project."""
+    project = as_uuid(project_id, "project")
+    query.where(
+        f"id IN (SELECT m.{column} FROM {member_table} m JOIN flows f ON f.id = m.flow_id"
+        f" WHERE f.project_id = {query.arg(project)})"
+    )
+    return query
 
 
 async def emit(

@@ -6,11 +6,11 @@ from typing import Any
 from senflow.common import secrets as sealing
 from senflow.common.events import CONFIG_TYPES, DestinationConfig, HttpsConfig, MqttConfig
 from senflow.registry.adapters import store
-from senflow.registry.adapters.listing import PageRequest, Query, fetch_page
+from senflow.registry.adapters.listing import PageRequest, Query
 from senflow.registry.domain import rules
 from senflow.registry.domain.principal import Principal
 from senflow.registry.errors import InvalidField
-from senflow.registry.use_cases.base import Page, UseCases, Versioned, emit
+from senflow.registry.use_cases.base import Page, UseCases, Versioned, emit, in_project_flows
 from senflow.registry.use_cases.customers import check_version
 from senflow.registry.use_cases.flows import detach_from_flows
 
@@ -59,19 +59,10 @@ class Destinations(UseCases):
             return Versioned(*await store.destination(conn, did, p.require_customer()))
 
     async def find(self, p: Principal, page: PageRequest, project_id: str | None) -> Page:
-        p.require("read")
         query = Query("destinations")
-        query.where(f"customer_id = {query.arg(uuid.UUID(p.require_customer()))}")
         if project_id:
-            project = store.as_uuid(project_id, "project")
-            query.where(
-                "id IN (SELECT fd.destination_id FROM flow_destinations fd JOIN flows f"
-                f" ON f.id = fd.flow_id WHERE f.project_id = {query.arg(project)})"
-            )
-        async with self._read() as conn:
-            rows, cursor = await fetch_page(conn, query, page)
-            items = [Versioned(*await store.destination(conn, str(r["id"]), None)) for r in rows]
-        return Page(items, cursor)
+            in_project_flows(query, "flow_destinations", "destination_id", project_id)
+        return await self._find_owned(p, query, page, store.destination)
 
     async def update(
         self, p: Principal, did: str, changes: dict[str, Any], if_match: int | None

@@ -11,11 +11,11 @@ from senflow.common import secrets as sealing
 from senflow.common.events import NetworkType
 from senflow.registry.adapters import store
 from senflow.registry.adapters.db import Conn
-from senflow.registry.adapters.listing import PageRequest, Query, fetch_page
+from senflow.registry.adapters.listing import PageRequest, Query
 from senflow.registry.domain.network_info import NetworkIdentity, normalise
 from senflow.registry.domain.principal import Principal
 from senflow.registry.errors import Conflict, InvalidField, NotFound
-from senflow.registry.use_cases.base import Page, UseCases, Versioned, emit
+from senflow.registry.use_cases.base import Page, UseCases, Versioned, emit, in_project_flows
 from senflow.registry.use_cases.customers import check_version
 from senflow.registry.use_cases.flows import detach_from_flows
 
@@ -49,21 +49,12 @@ class Devices(UseCases):
         project_id: str | None = None,
         specification_id: str | None = None,
     ) -> Page:
-        p.require("read")
         query = Query("devices")
-        query.where(f"customer_id = {query.arg(uuid.UUID(p.require_customer()))}")
         if specification_id:
             query.where(f"specification_id = {query.arg(specification_id)}")
         if project_id:
-            project = store.as_uuid(project_id, "project")
-            query.where(
-                "id IN (SELECT fd.device_id FROM flow_devices fd JOIN flows f ON f.id = fd.flow_id"
-                f" WHERE f.project_id = {query.arg(project)})"
-            )
-        async with self._read() as conn:
-            rows, cursor = await fetch_page(conn, query, page)
-            items = [Versioned(*await store.device(conn, str(r["id"]), None)) for r in rows]
-        return Page(items, cursor)
+            in_project_flows(query, "flow_devices", "device_id", project_id)
+        return await self._find_owned(p, query, page, store.device)
 
     async def update(
         self, p: Principal, did: str, changes: dict[str, Any], if_match: int | None

@@ -5,7 +5,7 @@ from typing import Any
 
 from senflow.registry.adapters import store
 from senflow.registry.adapters.db import Conn
-from senflow.registry.adapters.listing import PageRequest, Query, fetch_page
+from senflow.registry.adapters.listing import PageRequest, Query
 from senflow.registry.domain.principal import Principal
 from senflow.registry.errors import Conflict, InvalidField, NotFound
 from senflow.registry.use_cases.base import Page, UseCases, Versioned, emit
@@ -52,15 +52,10 @@ class Flows(UseCases):
             return Versioned(*await store.flow(conn, fid, p.require_customer()))
 
     async def find(self, p: Principal, page: PageRequest, project_id: str | None) -> Page:
-        p.require("read")
         query = Query("flows")
-        query.where(f"customer_id = {query.arg(uuid.UUID(p.require_customer()))}")
         if project_id:
             query.where(f"project_id = {query.arg(store.as_uuid(project_id, 'project'))}")
-        async with self._read() as conn:
-            rows, cursor = await fetch_page(conn, query, page)
-            items = [Versioned(*await store.flow(conn, str(r["id"]), None)) for r in rows]
-        return Page(items, cursor)
+        return await self._find_owned(p, query, page, store.flow)
 
     async def update(
         self, p: Principal, fid: str, changes: dict[str, Any], if_match: int | None

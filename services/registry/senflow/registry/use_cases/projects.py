@@ -4,7 +4,7 @@ import uuid
 from typing import Any
 
 from senflow.registry.adapters import store
-from senflow.registry.adapters.listing import PageRequest, Query, fetch_page
+from senflow.registry.adapters.listing import PageRequest, Query
 from senflow.registry.domain.principal import Principal
 from senflow.registry.errors import Conflict
 from senflow.registry.use_cases.base import Page, UseCases, Versioned, emit
@@ -34,13 +34,7 @@ class Projects(UseCases):
             return Versioned(*await store.project(conn, pid, p.require_customer()))
 
     async def find(self, p: Principal, page: PageRequest) -> Page:
-        p.require("read")
-        query = Query("projects")
-        query.where(f"customer_id = {query.arg(uuid.UUID(p.require_customer()))}")
-        async with self._read() as conn:
-            rows, cursor = await fetch_page(conn, query, page)
-            items = [Versioned(*await store.project(conn, str(r["id"]), None)) for r in rows]
-        return Page(items, cursor)
+        return await self._find_owned(p, Query("projects"), page, store.project)
 
     async def update(
         self, p: Principal, pid: str, changes: dict[str, Any], if_match: int | None
