@@ -69,37 +69,67 @@ class HttpsConfig(Contract):
     """An HTTPS webhook. The shared secret (sealed) signs every delivery."""
 
     url: Annotated[
-        str, Field(description="Absolute https:// URL", examples=["https://example.com/hook"])
+        str,
+        Field(
+            description="Absolute https:// URL (http:// only to localhost), without credentials",
+            examples=["https://example.com/hook"],
+        ),
     ]
     method: Annotated[Literal["POST", "PUT"], Field(description="HTTP method")] = "POST"
-    headers: Annotated[dict[str, str], Field(description="Additional static headers")] = {}
+    headers: Annotated[
+        dict[str, str],
+        Field(
+            description="Additional static headers; Senflow's own headers take precedence",
+            examples=[{"X-Source": "senflow"}],
+        ),
+    ] = {}
     expected_status: Annotated[
-        int | None, Field(ge=200, le=299, description="Accepted status; default any 2xx")
+        int | None, Field(ge=200, le=299, description="The one accepted status; null = any 2xx")
     ] = None
-    timeout_s: Annotated[float, Field(gt=0, le=60, description="Per-attempt timeout")] = 10.0
+    timeout_s: Annotated[
+        float,
+        Field(
+            gt=0, le=60, description="Per-attempt timeout, seconds; the dispatcher's limit caps it"
+        ),
+    ] = 10.0
 
 
 class KafkaTopicConfig(Contract):
     """A Kafka topic, on the platform's cluster unless `bootstrap` names another."""
 
     topic: Annotated[
-        str, Field(pattern=r"^[A-Za-z0-9._-]{1,249}$", description="Topic to write to")
+        str,
+        Field(
+            pattern=r"^[A-Za-z0-9._-]{1,249}$",
+            description="Topic to write to: 1-249 letters, digits, . _ -",
+            examples=["acme.meter-readings"],
+        ),
     ]
-    bootstrap: Annotated[str | None, Field(description="host:port,… of an external cluster")] = None
+    bootstrap: Annotated[
+        str | None,
+        Field(description="host:port,… of an external cluster; null = the platform's cluster"),
+    ] = None
     key_template: Annotated[
-        str, Field(description="Record key; {device_id}, {flow_id}, {customer_id}")
+        str, Field(description="Record key template; {device_id}, {flow_id}, {customer_id}")
     ] = "{device_id}"
 
 
 class MqttConfig(Contract):
     """An MQTT broker; the password (sealed) is the destination's secret."""
 
-    host: Annotated[str, Field(min_length=1, description="Broker host name")]
-    port: Annotated[int, Field(ge=1, le=65535)] = 8883
+    host: Annotated[
+        str, Field(min_length=1, description="Broker host name", examples=["mqtt.example.com"])
+    ]
+    port: Annotated[int, Field(ge=1, le=65535, description="Broker TCP port")] = 8883
     tls: Annotated[bool, Field(description="Connect with TLS (verified)")] = True
     topic: Annotated[str, Field(min_length=1, description="Topic to publish to")]
-    qos: Literal[0, 1] = 1
-    username: str | None = None
+    qos: Annotated[
+        Literal[0, 1], Field(description="MQTT QoS: 0 at most once, 1 at least once")
+    ] = 1
+    username: Annotated[
+        str | None,
+        Field(description="Broker user name; required with a password (secret); null = none"),
+    ] = None
 
 
 class TestEndpointConfig(Contract):

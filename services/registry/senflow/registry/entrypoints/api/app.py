@@ -1,11 +1,13 @@
 """The FastAPI application of the registry, built around an already-started service."""
 
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
 from senflow.registry.entrypoints.api import problems, routes
+from senflow.registry.entrypoints.api.routes.devices import EXTRA_COMPONENTS
 from senflow.registry.wiring import UseCaseSet
 
 
@@ -21,6 +23,7 @@ def create_app(
     app.state.admin_token = admin_token
     problems.install(app)
     app.include_router(routes.router)
+    _declare_extra_components(app)
 
     @app.get("/healthz", tags=["operations"])
     async def healthz() -> dict[str, str]:
@@ -34,3 +37,21 @@ def create_app(
         )
 
     return app
+
+
+def _declare_extra_components(app: FastAPI) -> None:
+    """Add the models that routes reference but FastAPI cannot see (bodies read by hand)."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        first = app.openapi_schema is None
+        spec = generate()  # FastAPI caches it in app.openapi_schema: extend it once
+        if first:
+            schemas = spec.setdefault("components", {}).setdefault("schemas", {})
+            for model in EXTRA_COMPONENTS:
+                schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+                schema.pop("$defs", None)  # already components: the other routes use them
+                schemas[model.__name__] = schema
+        return spec
+
+    app.openapi = openapi  # type: ignore[method-assign]

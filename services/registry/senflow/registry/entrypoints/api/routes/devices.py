@@ -1,9 +1,9 @@
 """Devices, their network info, and bulk import (JSON or CSV)."""
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import orjson
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
@@ -22,6 +22,9 @@ from senflow.registry.errors import InvalidField
 from senflow.registry.use_cases.devices import NewDevice
 
 router = APIRouter(tags=["devices"])
+# The import route reads its body itself (JSON or CSV), so FastAPI cannot derive its
+# schema: the app adds `ImportIn` to the components (see app.py) and this refers to it.
+EXTRA_COMPONENTS = (s.ImportIn,)
 MAX_IMPORT_BYTES = 16 * 1024 * 1024
 
 
@@ -151,7 +154,10 @@ async def import_devices(
     request: Request,
     caller: Caller,
     uc: UseCasesDep,
-    mode: Annotated[str | None, "per-row or all-or-nothing (CSV; JSON has it in the body)"] = None,
+    mode: Annotated[
+        Literal["per-row", "all-or-nothing"] | None,
+        Query(description="CSV only (JSON carries `mode` in the body); default per-row"),
+    ] = None,
 ) -> Any:
     """Import many devices: JSON (`ImportIn`) or CSV (`text/csv`, columns in the README).
     Every row gets a result; in all-or-nothing mode nothing is committed unless all pass."""
