@@ -57,7 +57,7 @@ java_run() { java -Xms256m -Xmx768m -Dlog4j.configuration="file:$STATE_DIR/kafka
 start() {
   fetch
   if pid_alive kafka; then log "Kafka already running on 127.0.0.1:$PORT"; return 0; fi
-  if wait_port 127.0.0.1 "$PORT" 0; then
+  if port_open 127.0.0.1 "$PORT"; then
     log "port $PORT is taken by a process this script did not start; set SENFLOW_KAFKA_PORT"; exit 1
   fi
   write_config
@@ -66,7 +66,7 @@ start() {
   fi
   nohup java -Xms256m -Xmx768m -Dlog4j.configuration="file:$STATE_DIR/kafka/log4j.properties" \
     -cp "$CP" kafka.Kafka "$CONF" >"$STATE_DIR/logs/kafka.log" 2>&1 &
-  echo $! >"$STATE_DIR/pids/kafka.pid"
+  record_pid kafka $!
   if ! wait_port 127.0.0.1 "$PORT" 90; then
     log "Kafka did not open 127.0.0.1:$PORT; see $STATE_DIR/logs/kafka.log"; tail -20 "$STATE_DIR/logs/kafka.log" >&2; exit 1
   fi

@@ -24,8 +24,7 @@ install_if_missing() {
 }
 
 setup() {
-  install_if_missing
-  BIN="$(find_bindir)"
+  BIN="$(find_bindir)" || { log "PostgreSQL is not installed"; exit 1; }
   # initdb refuses to run as root: run the cluster as the unprivileged `postgres` user.
   if [[ "$(id -u)" == 0 ]]; then
     id postgres >/dev/null 2>&1 || useradd --system --home "$STATE_DIR/postgres" postgres
@@ -36,6 +35,10 @@ setup() {
     # keep the cluster in a per-clone folder under /tmp instead, linked from the state folder.
     if ! runuser -u postgres -- test -w "$STATE_DIR/postgres"; then
       local alt="/tmp/senflow-pg-$(echo "$STATE_DIR" | md5sum | cut -c1-12)"
+      # Never follow a link or adopt a folder someone else made there.
+      if [[ -L "$alt" ]] || { [[ -e "$alt" ]] && [[ "$(stat -c %U "$alt")" != postgres ]]; }; then
+        log "$alt exists and is not ours; remove it"; exit 1
+      fi
       mkdir -p "$alt" && chown postgres "$alt" && chmod 700 "$alt"
       DATA="$alt/data"; SOCK_DIR="$alt"
       ln -sfn "$alt" "$STATE_DIR/postgres/cluster"
@@ -46,6 +49,7 @@ setup() {
 url() { echo "postgresql://senflow:senflow@127.0.0.1:$PORT/$DB"; }
 
 start() {
+  install_if_missing
   setup
   if [[ ! -f "$DATA/PG_VERSION" ]]; then
     "${RUN_AS[@]}" "$BIN/initdb" -D "$DATA" -U postgres --auth=trust --encoding=UTF8 >/dev/null
@@ -54,7 +58,7 @@ start() {
     "${RUN_AS[@]}" "$BIN/pg_ctl" -D "$DATA" -l "$(dirname "$DATA")/server.log" -w -t 60 \
       -o "-p $PORT -k $SOCK_DIR -c listen_addresses=127.0.0.1 -c fsync=on -c max_connections=200" start >/dev/null
   fi
-  head -1 "$DATA/postmaster.pid" >"$STATE_DIR/pids/postgres.pid"
+  record_pid postgres "$(head -1 "$DATA/postmaster.pid")"
   local psql=("${RUN_AS[@]}" "$BIN/psql" -h 127.0.0.1 -p "$PORT" -U postgres -v ON_ERROR_STOP=1 -qtA)
   if [[ -z "$("${psql[@]}" -c "select 1 from pg_roles where rolname='senflow'")" ]]; then
     "${psql[@]}" -c "create role senflow login password 'senflow' createdb"
@@ -66,6 +70,7 @@ start() {
 }
 
 stop() {
+  find_bindir >/dev/null || return 0  # never installed: nothing of ours runs
   setup
   if [[ -f "$DATA/PG_VERSION" ]]; then
     "${RUN_AS[@]}" "$BIN/pg_ctl" -D "$DATA" -m fast stop >/dev/null 2>&1 || true

@@ -11,11 +11,11 @@ export DISPATCHER_EGRESS_ALLOW_CIDRS="${DISPATCHER_EGRESS_ALLOW_CIDRS:-127.0.0.1
 export ROUTER_DATA_DIR="${ROUTER_DATA_DIR:-$STATE_DIR/router}"
 BIN="$ROOT/.venv/bin"
 
-# name | command | readiness URL
+# name | console script and arguments | readiness URL
 SERVICES=(
-  "registry|$BIN/senflow-registry serve|http://127.0.0.1:${REGISTRY_HTTP_PORT:-8080}/readyz"
-  "router|$BIN/senflow-router|http://127.0.0.1:${ROUTER_HTTP_PORT:-8081}/readyz"
-  "dispatcher|$BIN/senflow-dispatcher|http://127.0.0.1:${DISPATCHER_HTTP_PORT:-8082}/readyz"
+  "registry|senflow-registry serve|http://127.0.0.1:${REGISTRY_HTTP_PORT:-8080}/readyz"
+  "router|senflow-router|http://127.0.0.1:${ROUTER_HTTP_PORT:-8081}/readyz"
+  "dispatcher|senflow-dispatcher|http://127.0.0.1:${DISPATCHER_HTTP_PORT:-8082}/readyz"
 )
 
 ready() { curl -fsS -o /dev/null --max-time 2 "$1" 2>/dev/null; }
@@ -23,9 +23,10 @@ ready() { curl -fsS -o /dev/null --max-time 2 "$1" 2>/dev/null; }
 start() {
   for entry in "${SERVICES[@]}"; do
     IFS='|' read -r name cmd url <<<"$entry"
+    read -r -a argv <<<"$cmd"
     if pid_alive "$name"; then log "$name already running"; else
-      nohup $cmd >>"$STATE_DIR/logs/$name.log" 2>&1 &
-      echo $! >"$STATE_DIR/pids/$name.pid"
+      nohup "$BIN/${argv[0]}" "${argv[@]:1}" >>"$STATE_DIR/logs/$name.log" 2>&1 &
+      record_pid "$name" $!
     fi
     # The router and dispatcher need the registry's topics: start in order, wait for each.
     local deadline=$((SECONDS + 120))

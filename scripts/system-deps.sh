@@ -5,11 +5,13 @@
 source "$(dirname "$0")/lib.sh"
 
 missing=()
-command -v java >/dev/null || missing+=(openjdk-17-jre-headless)
+command -v java >/dev/null || missing+=(default-jre-headless)  # Java 17 on Debian 12
 command -v mvn >/dev/null || missing+=(maven)
 command -v curl >/dev/null || missing+=(curl)
 compgen -G "/usr/lib/postgresql/*/bin/pg_ctl" >/dev/null || missing+=(postgresql)
 command -v python3.11 >/dev/null || { log "Python 3.11 is required (python3.11 on PATH)"; exit 1; }
+# Debian's own python3.11 needs python3.11-venv for `python3.11 -m venv`.
+python3.11 -c "import ensurepip" 2>/dev/null || missing+=(python3.11-venv)
 
 if (( ${#missing[@]} )); then
   if [[ "$(id -u)" != 0 ]]; then log "please install: ${missing[*]}"; exit 1; fi

@@ -29,15 +29,21 @@ async def _crash_mid_stream(
     receiver = await WebhookReceiver(secret="", delay_s=0.01).start()
     tenant = await create_tenant(admin, receiver.url, platform.database_url)
     receiver.secret = tenant.destination_secret
-    for i in range(UPLINKS):
-        uplink = lora_uplink(tenant.dev_eui, f_cnt=i, payload_hex=f"{i:04X}")
-        await producer.send(topics.UPLINKS_RAW_LORA, key=tenant.dev_eui.encode(), value=uplink)
-    await producer.flush()
 
+    async def publish() -> None:  # paced, so the victim is mid-stream whichever it is
+        for i in range(UPLINKS):
+            uplink = lora_uplink(tenant.dev_eui, f_cnt=i, payload_hex=f"{i:04X}")
+            await producer.send(topics.UPLINKS_RAW_LORA, key=tenant.dev_eui.encode(), value=uplink)
+            await asyncio.sleep(0.01)
+        await producer.flush()
+
+    publishing = asyncio.create_task(publish())
     await receiver.wait_accepted(UPLINKS // 5, timeout_s=60)
     victim.kill()
+    assert not publishing.done(), "every uplink was out before the crash"
     crashed_at = len(receiver.accepted)
     await asyncio.to_thread(victim.start)
+    await publishing
     await _wait_distinct(receiver, UPLINKS, timeout_s=120)
     assert crashed_at < UPLINKS, "the crash came too late to test anything"
     # Let the redelivered duplicates drain into this receiver before it goes away.
@@ -64,8 +70,8 @@ def _assert_complete_in_order_with_stable_ids(receiver: WebhookReceiver) -> None
     for r in accepted:
         n = _counter(r)
         assert r.token_valid
-        message_id = r.headers["Senflow-Message-Id"]
-        assert ids.setdefault(n, message_id) == message_id, "a duplicate changed its message id"
+        delivery_id = r.headers["Senflow-Delivery-Id"]
+        assert ids.setdefault(n, delivery_id) == delivery_id, "a duplicate changed its id"
         if n not in first_seen:
             first_seen.append(n)
     assert first_seen == list(range(UPLINKS)), "lost or reordered uplinks"

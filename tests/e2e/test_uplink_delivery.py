@@ -48,6 +48,7 @@ async def test_uplink_reaches_webhook_as_senml_with_valid_token(
         assert request.headers["Content-Type"] == "application/json"
         assert request.headers["Senflow-Attempt"] == "1"
         assert request.headers["Senflow-Message-Id"]
+        assert request.headers["Senflow-Delivery-Id"] != request.headers["Senflow-Message-Id"]
         metrics = await _metrics(platform.env["DISPATCHER_HTTP_PORT"])
         assert metrics['senflow_dispatcher_delivered_total{destination_type="https"}'] >= 1
     finally:
@@ -63,10 +64,16 @@ async def test_unknown_device_is_dead_lettered_and_router_keeps_going_when_next_
         tenant = await create_tenant(admin, receiver.url, platform.database_url)
         receiver.secret = tenant.destination_secret
         unknown = "FFFF" + tenant.dev_eui[4:]
-        await produce(producer, unknown, lora_uplink(unknown, f_cnt=1))
+        # The same record key: both on one partition, the valid one right behind the bad one.
+        await produce(producer, tenant.dev_eui, lora_uplink(unknown, f_cnt=1))
         await produce(producer, tenant.dev_eui, lora_uplink(tenant.dev_eui, f_cnt=2))
 
-        [dead] = await dead_letters.wait_for(lambda r: r.key == unknown.encode())
+        [dead] = await dead_letters.wait_for(
+            lambda r: (
+                header(r, h.DLQ_REASON) == "unknown-device"
+                and unknown in (header(r, h.DLQ_DETAIL) or "")
+            )
+        )
         assert header(dead, h.DLQ_REASON) == "unknown-device"
         assert unknown in (header(dead, h.DLQ_DETAIL) or "")
         assert json.loads(dead.value)["dev_eui"] == unknown  # the raw uplink is kept

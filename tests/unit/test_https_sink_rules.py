@@ -2,11 +2,14 @@
 
 import hashlib
 import hmac
+import socket
 from ipaddress import ip_network
 
 import pytest
+from aiohttp.abc import AbstractResolver, ResolveResult
 
-from senflow.dispatcher.egress import EgressPolicy
+from senflow.dispatcher.egress import EgressBlocked, EgressPolicy, GuardedResolver
+from senflow.dispatcher.errors import EgressRefused
 from senflow.dispatcher.sinks.https import is_retriable, message_token, signature
 from senflow.dispatcher.sinks.retrying import RetryingSink
 
@@ -60,3 +63,36 @@ def test_backoff_grows_within_bounds_and_honours_retry_after() -> None:
         assert 0 <= sink.delay_s(attempt, None) <= min(4.0, 0.5 * 2 ** (attempt - 1))
     assert sink.delay_s(1, 2.5) == 2.5
     assert sink.delay_s(1, 60.0) == 4.0
+
+
+class _Answers(AbstractResolver):
+    def __init__(self, *addresses: str) -> None:
+        self._addresses = addresses
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
+        return [
+            ResolveResult(hostname=host, host=a, port=port, family=family, proto=0, flags=0)
+            for a in self._addresses
+        ]
+
+    async def close(self) -> None:
+        pass
+
+
+async def test_resolver_refuses_a_name_when_any_answer_is_internal() -> None:
+    resolver = GuardedResolver(EgressPolicy(()), _Answers("93.184.216.34", "169.254.169.254"))
+    with pytest.raises(EgressBlocked, match="169.254.169.254"):
+        await resolver.resolve("rebinding.example", 443)
+
+
+async def test_resolver_passes_public_answers_through() -> None:
+    resolver = GuardedResolver(EgressPolicy(()), _Answers("93.184.216.34"))
+    [answer] = await resolver.resolve("example.com", 443)
+    assert answer["host"] == "93.184.216.34"
+
+
+async def test_check_refuses_an_ip_literal_the_resolver_never_sees() -> None:
+    with pytest.raises(EgressRefused):
+        await EgressPolicy(()).check("127.0.0.2", 80)

@@ -64,3 +64,24 @@ def test_api_key_matches_only_its_own_secret() -> None:
 def test_malformed_api_key_is_unauthorized(presented: str) -> None:
     with pytest.raises(Unauthorized):
         api_keys.split(presented)
+
+
+@pytest.mark.parametrize(
+    ("headers", "reason"),
+    [
+        ({"things-plug-uuid": "x"}, "set by the platform"),
+        ({"Content-Type": "text/plain"}, "set by the platform"),
+        ({"bad name": "x"}, "not a valid header name"),
+        ({"X-Ok": "a\r\nInjected: 1"}, "not a valid header value"),
+    ],
+)
+def test_static_headers_are_refused_when_they_clash_or_are_malformed(
+    headers: dict[str, str], reason: str
+) -> None:
+    with pytest.raises(InvalidField) as err:
+        rules.static_headers("config.headers", headers)
+    assert reason in err.value.reason
+
+
+def test_static_headers_are_accepted_when_valid() -> None:
+    assert rules.static_headers("config.headers", {"X-Tenant": "acme"}) == {"X-Tenant": "acme"}

@@ -33,14 +33,17 @@ class CompactedTopicView:
         self._task: asyncio.Task[None] | None = None
         self._loaded = asyncio.Event()
         self._advanced = asyncio.Event()  # set after every fetch round
+        self._failure: BaseException | None = None
         self._targets: dict[TopicPartition, int] = {}
 
     @property
     def loaded(self) -> bool:
-        return self._loaded.is_set()
+        """True once the start-up records are applied, and while the view keeps following."""
+        return self._loaded.is_set() and self._failure is None
 
     async def wait_loaded(self) -> None:
         await self._loaded.wait()
+        self._check_failed()
 
     async def start(self, load_timeout_s: float = 60.0) -> None:
         # Without a group, aiokafka assigns every partition of the subscribed topics.
@@ -59,7 +62,8 @@ class CompactedTopicView:
         await consumer.seek_to_beginning(*partitions)
         self._targets = dict(await consumer.end_offsets(partitions))
         self._task = asyncio.create_task(self._follow(), name="compacted-view")
-        await asyncio.wait_for(self._loaded.wait(), load_timeout_s)
+        self._task.add_done_callback(self._stopped)
+        await asyncio.wait_for(self.wait_loaded(), load_timeout_s)
 
     async def catch_up(self, timeout_s: float = 5.0) -> None:
         """Wait until every record on the topics at this moment has been applied.
@@ -69,21 +73,37 @@ class CompactedTopicView:
         Raises TimeoutError after `timeout_s`.
         """
         assert self._consumer is not None, "start() first"
+        self._check_failed()
         targets = await self._consumer.end_offsets(list(self._targets))
         async with asyncio.timeout(timeout_s):
             while not await self._reached(targets):
                 self._advanced.clear()
                 await self._advanced.wait()
+                self._check_failed()
 
     async def stop(self) -> None:
+        """Stop following and close the consumer; idempotent."""
         if self._task is not None:
             self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
+            # A failure of the task was logged when it happened (`_stopped`).
+            with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._task
             self._task = None
         if self._consumer is not None:
             await self._consumer.stop()
             self._consumer = None
+
+    def _stopped(self, task: "asyncio.Task[None]") -> None:
+        # A view that stops following goes stale silently: make it loud, and unready.
+        if not task.cancelled() and task.exception() is not None:
+            self._failure = task.exception()
+            self._loaded.set()  # wake waiters: they see the failure
+            self._advanced.set()
+            log.critical("stopped following %s: %r", ",".join(self._topics), self._failure)
+
+    def _check_failed(self) -> None:
+        if self._failure is not None:
+            raise RuntimeError(f"the view of {self._topics} stopped following") from self._failure
 
     async def _follow(self) -> None:
         while True:

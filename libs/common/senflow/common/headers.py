@@ -3,6 +3,7 @@
 from collections.abc import Iterable, Mapping, Sequence
 
 MESSAGE_ID = "senflow-message-id"
+DELIVERY_ID = "senflow-delivery-id"
 CUSTOMER_ID = "senflow-customer-id"
 DEVICE_ID = "senflow-device-id"
 FLOW_ID = "senflow-flow-id"

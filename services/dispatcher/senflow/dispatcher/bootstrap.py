@@ -10,7 +10,7 @@ from senflow.common.lifecycle import stop_on_signals
 from senflow.common.ops_server import OpsServer
 from senflow.dispatcher.consumer import DeliveryConsumer
 from senflow.dispatcher.destinations import DestinationView
-from senflow.dispatcher.egress import EgressPolicy
+from senflow.dispatcher.egress import EgressPolicy, GuardedResolver
 from senflow.dispatcher.settings import DispatcherSettings
 from senflow.dispatcher.sinks.https import HttpsSink
 from senflow.dispatcher.sinks.retrying import RetryingSink
@@ -25,23 +25,25 @@ async def run(settings: DispatcherSettings) -> None:
         settings.kafka_bootstrap, (topics.REGISTRY_DESTINATIONS,), view.apply
     )
     consumer = AIOKafkaConsumer(
-        topics.DELIVERIES,
         bootstrap_servers=settings.kafka_bootstrap,
         group_id=settings.group_id,
         enable_auto_commit=False,
         auto_offset_reset="earliest",
+        max_poll_interval_ms=int(settings.max_poll_interval_s * 1000),
     )
     producer = AIOKafkaProducer(
         bootstrap_servers=settings.kafka_bootstrap, acks="all", enable_idempotence=True
     )
     ops = OpsServer(settings.http_host, settings.http_port, lambda: follower.loaded)
     await ops.start()
-    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=256)) as session:
+    egress = EgressPolicy(settings.egress_allow_cidrs)
+    connector = aiohttp.TCPConnector(limit=256, resolver=GuardedResolver(egress))
+    async with aiohttp.ClientSession(connector=connector) as session:
         https = RetryingSink(
             HttpsSink(
                 session,
                 settings.secrets_key_bytes,
-                EgressPolicy(settings.egress_allow_cidrs),
+                egress,
                 settings.http_timeout_s,
                 settings.response_excerpt_bytes,
             ),

@@ -12,7 +12,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
-from aiokafka.errors import CommitFailedError
+from aiokafka.abc import ConsumerRebalanceListener
+from aiokafka.errors import CommitFailedError, IllegalStateError
 
 from senflow.common import headers as h
 from senflow.common import topics
@@ -42,26 +43,37 @@ class DeliveryConsumer:
         self._destinations = destinations
         self._follower = destinations_follower
         self._sinks = sinks
+        self._batch = asyncio.Lock()
         self.delivered = 0
         self.dead_lettered = 0
 
-    async def run(self, stop: asyncio.Event) -> None:
-        """Consume until `stop` is set; the batch in hand is finished and committed first."""
+    async def run(self, stop: asyncio.Event, max_records: int = 100) -> None:
+        """Consume until `stop` is set; the batch in hand is finished and committed first.
+
+        A rebalance waits for the batch in hand (see `_FinishBeforeRevoke`), so a partition
+        is never delivered by two workers at once, and one device's order holds.
+        """
+        self._consumer.subscribe([topics.DELIVERIES], listener=_FinishBeforeRevoke(self._batch))
         while not stop.is_set():
-            batches = await self._consumer.getmany(timeout_ms=500, max_records=500)
-            if not batches:
-                continue
-            await asyncio.gather(*(self._process(records) for records in batches.values()))
-            offsets = {tp: records[-1].offset + 1 for tp, records in batches.items()}
-            await self._commit(offsets)
+            batches = await self._consumer.getmany(timeout_ms=500, max_records=max_records)
+            async with self._batch:
+                # Records fetched just before a rebalance may belong to another worker now.
+                owned = self._consumer.assignment()
+                batches = {tp: recs for tp, recs in batches.items() if tp in owned}
+                if not batches:
+                    continue
+                await asyncio.gather(*(self._process(records) for records in batches.values()))
+                offsets = {tp: records[-1].offset + 1 for tp, records in batches.items()}
+                await self._commit(offsets)
 
     async def _commit(self, offsets: dict[TopicPartition, int]) -> None:
         try:
             await self._consumer.commit(offsets)
-        except CommitFailedError as err:
-            # A rebalance took the partitions away: their new owner redelivers from the last
-            # commit, so nothing is lost (receivers may see duplicates).
-            log.warning("commit failed after a rebalance: %s", err)
+        except (CommitFailedError, IllegalStateError) as err:
+            # The group moved on without us (e.g. a batch outlived max_poll_interval): the
+            # new owner redelivers from the last commit, so nothing is lost; receivers may
+            # see duplicates, with the same delivery id.
+            log.warning("commit refused: %s", err)
 
     async def _process(self, records: list[ConsumerRecord[bytes, bytes]]) -> None:
         for record in records:
@@ -98,7 +110,11 @@ class DeliveryConsumer:
             log.info(
                 "delivered after %d attempt(s)",
                 attempts,
-                extra={"message_id": message_id, "destination_id": destination.id},
+                extra={
+                    "message_id": message_id,
+                    "device_id": delivery.device_id,
+                    "destination_id": destination.id,
+                },
             )
         except ContractError as err:
             await self._dead_letter(record, message_id, "invalid-delivery", str(err), {})
@@ -142,3 +158,17 @@ class DeliveryConsumer:
         )
         self.dead_lettered += 1
         metrics.DEAD_LETTERED.labels(reason).inc()
+
+
+class _FinishBeforeRevoke(ConsumerRebalanceListener):  # type: ignore[misc]
+    """Holds a rebalance until the batch in hand is delivered and committed."""
+
+    def __init__(self, batch: asyncio.Lock) -> None:
+        self._batch = batch
+
+    async def on_partitions_revoked(self, revoked: object) -> None:
+        async with self._batch:
+            pass
+
+    async def on_partitions_assigned(self, assigned: object) -> None:
+        pass

@@ -9,6 +9,9 @@ import socket
 from collections.abc import Iterable
 from ipaddress import IPv4Network, IPv6Network
 
+from aiohttp.abc import AbstractResolver, ResolveResult
+from aiohttp.resolver import DefaultResolver
+
 from senflow.dispatcher.errors import EgressRefused
 
 
@@ -33,3 +36,30 @@ class EgressPolicy:
         for *_, sockaddr in infos:
             if not self.permits(str(sockaddr[0])):
                 raise EgressRefused(f"{host} resolves to {sockaddr[0]}, which is not allowed")
+
+
+class EgressBlocked(OSError):
+    """Raised inside aiohttp's connector; the sink turns it into `EgressRefused`."""
+
+
+class GuardedResolver(AbstractResolver):
+    """The resolver the HTTP client connects with: it refuses any answer the policy does
+    not permit, so a name that resolved to a public address for `check()` cannot switch
+    to an internal one for the connection (DNS rebinding). aiohttp does not resolve IP
+    literals, which is why `EgressPolicy.check` runs too."""
+
+    def __init__(self, policy: EgressPolicy, inner: AbstractResolver | None = None) -> None:
+        self._policy = policy
+        self._inner = inner or DefaultResolver()
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
+        results = await self._inner.resolve(host, port, family)
+        for result in results:
+            if not self._policy.permits(result["host"]):
+                raise EgressBlocked(f"{host} resolves to {result['host']}, which is not allowed")
+        return results
+
+    async def close(self) -> None:
+        await self._inner.close()

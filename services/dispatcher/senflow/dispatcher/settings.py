@@ -20,6 +20,9 @@ class DispatcherSettings(PlatformSettings):
     backoff_max_s: float = 30.0
     http_timeout_s: float = 10.0
     response_excerpt_bytes: int = 1024
+    # A batch (up to 100 records per poll) must finish within this, retries included, or
+    # the group hands its partitions to another worker (which redelivers them).
+    max_poll_interval_s: Annotated[float, Field(gt=0)] = 900.0
     egress_allow_cidrs: Annotated[
         tuple[IPv4Network | IPv6Network, ...],
         NoDecode,

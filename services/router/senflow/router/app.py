@@ -1,13 +1,15 @@
 """The router's faust app: one agent per ingest topic, with a per-message error boundary.
 
 Faust acknowledges an event even when the agent raises, so the agent never lets an
-exception escape: every failure becomes a dead letter carrying its cause. Outputs are
-sent as attachments of the event being processed; faust flushes them before it commits
-that event's offset, which makes the pipeline at-least-once.
+exception escape: every failure becomes a dead letter carrying its cause. The records an
+uplink makes are confirmed by Kafka (acks=all) before the agent takes the next uplink, so
+faust never commits past an uplink whose outputs are not durable: at least once.
 """
 
+import asyncio
 import logging
 import uuid
+from collections.abc import Awaitable
 from typing import Any
 
 import faust
@@ -16,6 +18,7 @@ import mode
 from senflow.common import headers as h
 from senflow.common import topics
 from senflow.common.compacted_view import CompactedTopicView
+from senflow.common.deliveries import Delivery
 from senflow.common.errors import ContractError
 from senflow.common.ops_server import OpsServer
 from senflow.common.serde import dumps, loads
@@ -107,10 +110,17 @@ def create_app(settings: RouterSettings) -> tuple[faust.App, RegistryView]:
         )
     )
 
-    async def dead_letter(event: Any, message_id: str, err: UplinkRejected) -> None:
+    async def dead_letter(
+        event: Any, message_id: str, err: UplinkRejected, **extra: str | None
+    ) -> Awaitable[Any]:
+        """Send the raw uplink to the dead letters; returns the pending send (not confirmed)."""
         log.warning(
-            "uplink dead-lettered: %s: %s", err.reason, err.detail, extra={"message_id": message_id}
+            "uplink dead-lettered: %s: %s",
+            err.reason,
+            err.detail,
+            extra={"message_id": message_id, **extra},
         )
+        metrics.UPLINKS.labels(err.reason).inc()
         m = event.message
         hdrs = _header_items(event.headers) + h.encode_headers(
             {
@@ -118,53 +128,97 @@ def create_app(settings: RouterSettings) -> tuple[faust.App, RegistryView]:
                 h.DLQ_REASON: err.reason,
                 h.DLQ_DETAIL: err.detail[:1000],
                 h.DLQ_SOURCE: f"{m.topic}/{m.partition}/{m.offset}",
+                h.FLOW_ID: extra.get("flow_id"),
+                h.DEVICE_ID: extra.get("device_id"),
+                h.DECODER: extra.get("decoder"),
             }
         )
-        await dead_letters.send(key=event.key, value=event.value, headers=hdrs)
-        metrics.UPLINKS.labels(err.reason).inc()
+        sent: Awaitable[Any] = await dead_letters.send(
+            key=event.key, value=event.value, headers=hdrs
+        )
+        return sent
+
+    async def route(event: Any, message_id: str) -> list[Awaitable[Any]]:
+        """The records this uplink makes: deliveries and dead letters (not yet confirmed)."""
+        await view_service.follower.wait_loaded()
+        try:
+            uplink = loads(LoraUplink, event.value)
+        except ContractError as err:
+            raise InvalidUplink(str(err)) from err
+        try:
+            routed = route_lora(uplink, message_id, view)
+        except (UnknownDevice, NoFlow):
+            # The registry may have published this device or flow a moment ago.
+            await view_service.follower.catch_up()
+            routed = route_lora(uplink, message_id, view)
+        metrics.UPLINKS.labels("routed").inc()
+        metrics.DELIVERIES_EMITTED.inc(len(routed.deliveries))
+        outputs = [await deliveries.send(**_delivery_record(d)) for d in routed.deliveries]
+        for failure in routed.failures:
+            outputs.append(
+                await dead_letter(
+                    event,
+                    message_id,
+                    failure.error,
+                    flow_id=failure.flow_id,
+                    device_id=routed.device.id,
+                    decoder=failure.decoder_id,
+                )
+            )
+        return outputs
 
     @app.agent(raw_lora)
     async def route_lora_uplinks(stream: faust.StreamT[bytes]) -> None:
         async for event in stream.events():
             message_id = message_id_of(event)
             try:
-                await view_service.follower.wait_loaded()
-                try:
-                    uplink = loads(LoraUplink, event.value)
-                except ContractError as err:
-                    raise InvalidUplink(str(err)) from err
-                try:
-                    routed = route_lora(uplink, message_id, view)
-                except (UnknownDevice, NoFlow):
-                    # The registry may have published this device or flow a moment ago.
-                    await view_service.follower.catch_up()
-                    routed = route_lora(uplink, message_id, view)
-                metrics.UPLINKS.labels("routed").inc()
-                metrics.DELIVERIES_EMITTED.inc(len(routed))
-                for d in routed:
-                    await deliveries.send(
-                        key=d.device_id.encode(),
-                        value=dumps(d),
-                        headers=h.encode_headers(
-                            {
-                                h.MESSAGE_ID: message_id,
-                                h.CUSTOMER_ID: d.customer_id,
-                                h.DEVICE_ID: d.device_id,
-                                h.FLOW_ID: d.flow_id,
-                                h.DESTINATION_ID: d.destination_id,
-                                h.DECODER: f"{d.decoder.id}@{d.decoder.version}",
-                            }
-                        ),
-                    )
+                outputs = await route(event, message_id)
             except UplinkRejected as err:
-                await dead_letter(event, message_id, err)
+                outputs = [await dead_letter(event, message_id, err)]
             except Exception as err:  # noqa: BLE001 - the error boundary: never stop the stream
                 log.exception(
                     "unexpected failure routing an uplink", extra={"message_id": message_id}
                 )
-                await dead_letter(event, message_id, _Unexpected(f"{type(err).__name__}: {err}"))
+                unexpected = _Unexpected(f"{type(err).__name__}: {err}")
+                outputs = [await dead_letter(event, message_id, unexpected)]
+            await _confirm(app, outputs, message_id)
 
     return app, view
+
+
+async def _confirm(app: faust.App, outputs: list[Awaitable[Any]], message_id: str) -> None:
+    """Wait until Kafka has every record this uplink made, before faust may commit it.
+
+    faust commits an event's offset whatever became of the records sent for it, so a
+    record Kafka refused would be lost. Instead the worker stops: on restart the uplink is
+    processed again from the last commit (its records keep their ids).
+    """
+    try:
+        await asyncio.gather(*outputs)
+    except Exception as err:
+        log.critical(
+            "Kafka refused an output record; stopping the worker", extra={"message_id": message_id}
+        )
+        await app.crash(err)
+        raise
+
+
+def _delivery_record(d: Delivery) -> dict[str, Any]:
+    return {
+        "key": d.device_id.encode(),
+        "value": dumps(d),
+        "headers": h.encode_headers(
+            {
+                h.MESSAGE_ID: d.message_id,
+                h.DELIVERY_ID: d.delivery_id,
+                h.CUSTOMER_ID: d.customer_id,
+                h.DEVICE_ID: d.device_id,
+                h.FLOW_ID: d.flow_id,
+                h.DESTINATION_ID: d.destination_id,
+                h.DECODER: f"{d.decoder.id}@{d.decoder.version}",
+            }
+        ),
+    }
 
 
 class _Unexpected(UplinkRejected):

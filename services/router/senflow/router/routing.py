@@ -1,8 +1,10 @@
 """From one raw uplink to its deliveries: resolve device, flows, decoders. Pure."""
 
+from dataclasses import dataclass, field
 from datetime import UTC
 
-from senflow.common.deliveries import DecoderRef, Delivery
+from senflow.common.deliveries import DecoderRef, Delivery, delivery_id_of
+from senflow.common.events import DeviceSnapshot
 from senflow.common.senml import SenmlRecord, device_urn
 from senflow.common.uplinks import LoraUplink
 from senflow.router.decoders.base import DecodeContext, Decoder
@@ -11,9 +13,26 @@ from senflow.router.errors import DecodeFailed, DeviceDeactivated, NoFlow, Unkno
 from senflow.router.view import RegistryView
 
 
-def route_lora(uplink: LoraUplink, message_id: str, view: RegistryView) -> list[Delivery]:
+@dataclass(frozen=True)
+class FlowFailure:
+    """One decoder of one flow could not decode the uplink; the other flows still deliver."""
+
+    flow_id: str
+    decoder_id: str
+    error: DecodeFailed
+
+
+@dataclass
+class Routed:
+    device: DeviceSnapshot
+    deliveries: list[Delivery] = field(default_factory=list)
+    failures: list[FlowFailure] = field(default_factory=list)
+
+
+def route_lora(uplink: LoraUplink, message_id: str, view: RegistryView) -> Routed:
     """Every delivery this uplink makes: one per destination of each of the device's flows,
-    per decoder of that flow. Raises an `UplinkRejected` saying why there is none."""
+    per decoder of that flow, and each (flow, decoder) that failed. Raises an
+    `UplinkRejected` when the uplink has nowhere to go at all."""
     dev_eui = uplink.dev_eui.upper()
     device = view.device_by_network("KPNLORA", dev_eui)
     if device is None:
@@ -24,33 +43,41 @@ def route_lora(uplink: LoraUplink, message_id: str, view: RegistryView) -> list[
     if not flows:
         raise NoFlow(f"device {device.id} is in no enabled flow")
     ctx = DecodeContext(device_urn=device_urn("DEVEUI", dev_eui))
-    decoded: dict[str, tuple[SenmlRecord, ...]] = {}
-    deliveries: list[Delivery] = []
+    decoded: dict[str, tuple[SenmlRecord, ...] | DecodeFailed] = {}
+    routed = Routed(device)
     for flow in flows:
         for decoder_id in flow.decoder_ids:
-            decoder = BUILT_IN.get(decoder_id)
-            if decoder is None:
-                raise DecodeFailed(f"flow {flow.id} names unknown decoder {decoder_id}")
             if decoder_id not in decoded:
-                decoded[decoder_id] = _decode(decoder, uplink, ctx)
-            deliveries.extend(
+                decoded[decoder_id] = _decode(decoder_id, uplink, ctx)
+            result = decoded[decoder_id]
+            if isinstance(result, DecodeFailed):
+                routed.failures.append(FlowFailure(flow.id, decoder_id, result))
+                continue
+            ref = DecoderRef(id=decoder_id, version=BUILT_IN[decoder_id].version)
+            routed.deliveries.extend(
                 Delivery(
                     message_id=message_id,
+                    delivery_id=delivery_id_of(message_id, flow.id, destination_id, ref),
                     customer_id=device.customer_id,
                     device_id=device.id,
                     flow_id=flow.id,
                     destination_id=destination_id,
-                    decoder=DecoderRef(id=decoder.id, version=decoder.version),
-                    senml=decoded[decoder_id],
+                    decoder=ref,
+                    senml=result,
                     received_at=uplink.received_at.astimezone(UTC),
                 )
                 for destination_id in flow.destination_ids
             )
-    return deliveries
+    return routed
 
 
-def _decode(decoder: Decoder, uplink: LoraUplink, ctx: DecodeContext) -> tuple[SenmlRecord, ...]:
+def _decode(
+    decoder_id: str, uplink: LoraUplink, ctx: DecodeContext
+) -> tuple[SenmlRecord, ...] | DecodeFailed:
+    decoder: Decoder | None = BUILT_IN.get(decoder_id)
+    if decoder is None:
+        return DecodeFailed(f"decoder {decoder_id} is not available in this router")
     try:
         return decoder.decode(uplink, ctx)
-    except Exception as err:  # noqa: BLE001 - a decoder's failure fails this uplink only
-        raise DecodeFailed(f"{decoder.id} v{decoder.version}: {type(err).__name__}: {err}") from err
+    except Exception as err:  # noqa: BLE001 - a decoder's failure fails this decoding only
+        return DecodeFailed(f"{decoder.id} v{decoder.version}: {type(err).__name__}: {err}")

@@ -3,7 +3,9 @@
 Headers on every attempt:
 - `Things-Plug-UUID`: the destination id.
 - `Things-Message-Token`: hex sha256(exact body bytes + shared secret).
-- `Senflow-Message-Id`: stable across attempts and replays (deduplicate on it).
+- `Senflow-Message-Id`: the uplink's id, the same from ingest to every destination.
+- `Senflow-Delivery-Id`: this pack for this destination; stable across attempts, replays
+  and crashes: deduplicate on it.
 - `Senflow-Attempt`: 1 for the first attempt, 2 for the first retry, ...
 - `Senflow-Signature`: `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>." + body)>`;
   receivers that check `t` against their clock can refuse replayed requests.
@@ -21,8 +23,8 @@ from multidict import CIMultiDictProxy
 from senflow.common.deliveries import Delivery
 from senflow.common.events import DestinationSnapshot, HttpsConfig
 from senflow.common.secrets import open_sealed
-from senflow.dispatcher.egress import EgressPolicy
-from senflow.dispatcher.errors import DeliveryFailed
+from senflow.dispatcher.egress import EgressBlocked, EgressPolicy
+from senflow.dispatcher.errors import DeliveryFailed, EgressRefused
 
 
 def message_token(body: bytes, secret: str) -> str:
@@ -71,6 +73,7 @@ class HttpsSink:
             "Things-Plug-UUID": destination.id,
             "Things-Message-Token": message_token(body, secret),
             "Senflow-Message-Id": delivery.message_id,
+            "Senflow-Delivery-Id": delivery.delivery_id,
             "Senflow-Attempt": str(attempt),
             "Senflow-Signature": signature(body, secret, int(time.time())),
         }
@@ -92,6 +95,8 @@ class HttpsSink:
             detail = f"no answer within {timeout.total}s"
             raise DeliveryFailed("timeout", detail, retriable=True) from err
         except aiohttp.ClientConnectionError as err:
+            if isinstance(getattr(err, "os_error", None), EgressBlocked):
+                raise EgressRefused(str(err.os_error)) from err  # type: ignore[attr-defined]
             detail = str(err) or type(err).__name__
             raise DeliveryFailed("connection-failed", detail, retriable=True) from err
 

@@ -109,3 +109,34 @@ def _is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+# Headers the platform sets on every delivery; a static header may not override them.
+RESERVED_HEADERS = frozenset(
+    {
+        "content-type",
+        "content-length",
+        "host",
+        "things-plug-uuid",
+        "things-message-token",
+        "senflow-message-id",
+        "senflow-delivery-id",
+        "senflow-attempt",
+        "senflow-signature",
+    }
+)
+_HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$")
+
+
+def static_headers(field: str, headers: dict[str, str]) -> dict[str, str]:
+    """Additional headers of an HTTPS destination: valid names, none the platform sets."""
+    if len(headers) > 20:
+        raise InvalidField(field, "at most 20 headers")
+    for name, value in headers.items():
+        if not _HEADER_NAME.match(name):
+            raise InvalidField(field, f"{name!r} is not a valid header name")
+        if name.lower() in RESERVED_HEADERS:
+            raise InvalidField(field, f"{name} is set by the platform")
+        if "\r" in value or "\n" in value or len(value) > 4096:
+            raise InvalidField(field, f"the value of {name} is not a valid header value")
+    return headers

@@ -112,7 +112,8 @@ class Customers(UseCases):
             owned = await conn.fetchval(
                 "SELECT (SELECT count(*) FROM devices WHERE customer_id = $1)"
                 " + (SELECT count(*) FROM projects WHERE customer_id = $1)"
-                " + (SELECT count(*) FROM destinations WHERE customer_id = $1)",
+                " + (SELECT count(*) FROM destinations WHERE customer_id = $1)"
+                " + (SELECT count(*) FROM codecs WHERE customer_id = $1)",
                 uuid.UUID(cid),
             )
             if owned:
@@ -138,7 +139,7 @@ class Customers(UseCases):
                 "INSERT INTO api_keys (id, customer_id, prefix, hash, scopes, expires_at)"
                 " VALUES ($1, $2, $3, $4, $5, $6) RETURNING *",
                 uuid.uuid4(),
-                uuid.UUID(owner),
+                store.as_uuid(owner, "customer"),
                 new.prefix,
                 new.secret_hash,
                 list(dict.fromkeys(scopes)),
@@ -151,7 +152,7 @@ class Customers(UseCases):
         async with self._read() as conn:
             rows = await conn.fetch(
                 "SELECT * FROM api_keys WHERE customer_id = $1 ORDER BY created_at, id",
-                uuid.UUID(owner),
+                store.as_uuid(owner, "customer"),
             )
         return [_api_key(r) for r in rows]
 
@@ -187,7 +188,7 @@ class Customers(UseCases):
         async with self._read() as conn:
             rows = await conn.fetch(
                 "SELECT * FROM network_subscriptions WHERE customer_id = $1 ORDER BY network_type",
-                uuid.UUID(owner),
+                store.as_uuid(owner, "customer"),
             )
         return [_subscription(r) for r in rows]
 

@@ -21,6 +21,7 @@ def _validated(kind: str, config: DestinationConfig, secret: str | None) -> str 
         raise InvalidField("config", f"is not a {kind} configuration")
     if isinstance(config, HttpsConfig):
         rules.destination_url("config.url", config.url)
+        rules.static_headers("config.headers", config.headers)
         if secret is None:
             raise InvalidField("secret", "is required for an https destination")
         return rules.destination_secret("secret", secret)
@@ -81,6 +82,7 @@ class Destinations(UseCases):
                 _validated(current.type, config, secret)
             elif isinstance(config, HttpsConfig):  # the sealed secret stays as it is
                 rules.destination_url("config.url", config.url)
+                rules.static_headers("config.headers", config.headers)
             sealed = sealing.seal(self._key, secret, bound_to=did) if secret else None
             await conn.execute(
                 "UPDATE destinations SET name = coalesce($2, name),"

@@ -1,5 +1,6 @@
 """RFC 9457 problem+json for every error the API returns."""
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -10,6 +11,7 @@ from starlette.exceptions import HTTPException
 from senflow.registry.errors import InvalidField, RegistryError
 
 PROBLEM = "application/problem+json"
+log = logging.getLogger(__name__)
 
 
 def problem(status: int, title: str, detail: str, **extra: Any) -> JSONResponse:
@@ -40,6 +42,12 @@ def install(app: FastAPI) -> None:
         return problem(
             422, "Invalid request", "the request does not match its schema", errors=errors
         )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_: Request, err: Exception) -> JSONResponse:
+        # The cause goes to the log, never to the caller.
+        log.error("unexpected error answering a request", exc_info=err)
+        return problem(500, "Internal error", "the registry failed to answer; try again later")
 
     @app.exception_handler(HTTPException)
     async def _http(_: Request, err: HTTPException) -> JSONResponse:

@@ -1,0 +1,51 @@
+"""The compacted-topic view that the router and dispatcher route by."""
+
+import pytest
+
+from senflow.common import topics
+from senflow.common.compacted_view import CompactedTopicView
+from tests.support.api import Api, create_customer, wait_outbox_drained
+from tests.support.platform import Platform
+
+pytestmark = pytest.mark.e2e
+
+
+async def test_view_refuses_and_is_unready_when_it_stops_following(
+    platform: Platform, admin: Api
+) -> None:
+    for _ in range(2):
+        await create_customer(admin)
+    await wait_outbox_drained(platform.database_url)
+    applied: list[bytes | None] = []
+
+    def apply(_topic: str, key: bytes | None, _value: bytes | None) -> None:
+        if applied:
+            raise RuntimeError("a bug in the view")
+        applied.append(key)
+
+    view = CompactedTopicView(platform.kafka_bootstrap, (topics.REGISTRY_CUSTOMERS,), apply)
+    try:
+        with pytest.raises(RuntimeError, match="stopped following"):
+            await view.start(load_timeout_s=30)
+        assert not view.loaded
+        with pytest.raises(RuntimeError, match="stopped following"):
+            await view.catch_up()
+    finally:
+        await view.stop()
+
+
+async def test_view_applies_every_record_before_start_returns(
+    platform: Platform, admin: Api
+) -> None:
+    customer_id, _ = await create_customer(admin)
+    await wait_outbox_drained(platform.database_url)
+    keys: set[bytes] = set()
+    view = CompactedTopicView(
+        platform.kafka_bootstrap, (topics.REGISTRY_CUSTOMERS,), lambda _t, k, _v: keys.add(k or b"")
+    )
+    try:
+        await view.start(load_timeout_s=30)
+        assert view.loaded
+        assert customer_id.encode() in keys
+    finally:
+        await view.stop()

@@ -1,0 +1,103 @@
+"""Fan-out: every destination of every flow, each delivery with its own id; a flow whose
+decoder fails is dead-lettered on its own while the device's other flows still deliver."""
+
+import json
+
+import pytest
+from aiokafka import AIOKafkaProducer
+
+from senflow.common import headers as h
+from senflow.common import topics
+from tests.support.api import Api, create_tenant, wait_outbox_drained
+from tests.support.kafka import TopicReader, header, lora_uplink, produce
+from tests.support.platform import Platform
+from tests.support.receiver import WebhookReceiver
+
+pytestmark = pytest.mark.e2e
+
+
+async def test_two_flows_to_one_destination_make_two_deliveries_with_distinct_ids(
+    platform: Platform, admin: Api, producer: AIOKafkaProducer
+) -> None:
+    receiver = await WebhookReceiver(secret="").start()
+    try:
+        tenant = await create_tenant(admin, receiver.url, platform.database_url)
+        receiver.secret = tenant.destination_secret
+        await tenant.api.ok(
+            "POST",
+            "/flows",
+            {
+                "project_id": tenant.project_id,
+                "name": "second",
+                "device_ids": [tenant.device_id],
+                "destination_ids": [tenant.destination_id],
+                "decoder_ids": ["lora-raw"],
+            },
+        )
+        await wait_outbox_drained(platform.database_url)
+        await produce(producer, tenant.dev_eui, lora_uplink(tenant.dev_eui, f_cnt=1))
+
+        first, second = await receiver.wait_accepted(2)
+        assert first.headers["Senflow-Message-Id"] == second.headers["Senflow-Message-Id"]
+        assert first.headers["Senflow-Delivery-Id"] != second.headers["Senflow-Delivery-Id"]
+        assert first.body == second.body
+    finally:
+        await receiver.stop()
+
+
+async def test_failing_flow_is_dead_lettered_alone_when_another_flow_delivers(
+    platform: Platform, admin: Api, producer: AIOKafkaProducer
+) -> None:
+    dead_letters = await TopicReader(platform.kafka_bootstrap, topics.UPLINKS_DEADLETTER).start()
+    receiver = await WebhookReceiver(secret="").start()
+    try:
+        tenant = await create_tenant(admin, receiver.url, platform.database_url)
+        receiver.secret = tenant.destination_secret
+        # A decoder the catalogue offers but this router cannot run yet.
+        broken = await tenant.api.ok(
+            "POST",
+            "/flows",
+            {
+                "project_id": tenant.project_id,
+                "name": "broken",
+                "device_ids": [tenant.device_id],
+                "destination_ids": [tenant.destination_id],
+                "decoder_ids": ["lora-raw-extended"],
+            },
+        )
+        await wait_outbox_drained(platform.database_url)
+        await produce(producer, tenant.dev_eui, lora_uplink(tenant.dev_eui, f_cnt=1))
+
+        [delivered] = await receiver.wait_accepted(1)
+        assert json.loads(delivered.body)[0]["n"] == "payload"
+        [dead] = await dead_letters.wait_for(lambda r: header(r, h.FLOW_ID) == broken["id"])
+        assert header(dead, h.DLQ_REASON) == "decode-failed"
+        assert header(dead, h.DECODER) == "lora-raw-extended"
+        assert header(dead, h.DEVICE_ID) == tenant.device_id
+    finally:
+        await receiver.stop()
+        await dead_letters.stop()
+
+
+async def test_secrets_never_reach_the_logs(
+    platform: Platform, admin: Api, producer: AIOKafkaProducer
+) -> None:
+    receiver = await WebhookReceiver(secret="").start()
+    try:
+        tenant = await create_tenant(admin, receiver.url, platform.database_url)
+        receiver.secret = tenant.destination_secret
+        await produce(producer, tenant.dev_eui, lora_uplink(tenant.dev_eui, f_cnt=1))
+        await receiver.wait_accepted(1)
+    finally:
+        await receiver.stop()
+    secrets = [
+        tenant.destination_secret,
+        tenant.api.token,
+        platform.admin_token,
+        platform.env["SENFLOW_SECRETS_KEY"],
+    ]
+    for service in (platform.registry, platform.router, platform.dispatcher):
+        text = service.log_path.read_text(errors="replace")
+        assert text, f"{service.name} logged nothing: the check would prove nothing"
+        for secret in secrets:
+            assert secret not in text, f"{service.name} logged a secret"
