@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 import asyncpg
 
+from senflow.registry.use_cases.api_keys import ApiKeys
 from senflow.registry.use_cases.bulk_import import BulkImport
 from senflow.registry.use_cases.catalogue import Catalogue
 from senflow.registry.use_cases.customers import Customers
@@ -11,11 +12,14 @@ from senflow.registry.use_cases.destinations import Destinations
 from senflow.registry.use_cases.devices import Devices
 from senflow.registry.use_cases.flows import Flows
 from senflow.registry.use_cases.projects import Projects
+from senflow.registry.use_cases.subscriptions import Subscriptions
 
 
 @dataclass(frozen=True)
 class UseCaseSet:
     customers: Customers
+    api_keys: ApiKeys
+    subscriptions: Subscriptions
     projects: Projects
     devices: Devices
     destinations: Destinations
@@ -27,6 +31,8 @@ class UseCaseSet:
     def build(cls, pool: asyncpg.Pool, secrets_key: bytes) -> "UseCaseSet":
         return cls(
             customers=Customers(pool, secrets_key),
+            api_keys=ApiKeys(pool, secrets_key),
+            subscriptions=Subscriptions(pool, secrets_key),
             projects=Projects(pool, secrets_key),
             devices=Devices(pool, secrets_key),
             destinations=Destinations(pool, secrets_key),

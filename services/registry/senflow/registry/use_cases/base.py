@@ -15,6 +15,7 @@ from senflow.registry.adapters.db import Conn
 from senflow.registry.adapters.listing import PageRequest, Query, fetch_page
 from senflow.registry.adapters.store import as_uuid
 from senflow.registry.domain.principal import Principal
+from senflow.registry.errors import StaleVersion
 
 
 @dataclass(frozen=True)
@@ -95,3 +96,9 @@ async def emit(
             snapshot=snapshot,
         ),
     )
+
+
+def check_version(current: int, if_match: int | None) -> None:
+    """Refuse a stale `If-Match` (412): the entity changed since the caller read it."""
+    if if_match is not None and if_match != current:
+        raise StaleVersion(f"the current version is {current}, not {if_match}")

@@ -10,8 +10,7 @@ from senflow.common.events import CodecSnapshot
 from senflow.registry.adapters.db import Conn
 from senflow.registry.domain.principal import Principal
 from senflow.registry.errors import Conflict, NotFound
-from senflow.registry.use_cases.base import UseCases, emit
-from senflow.registry.use_cases.customers import check_version
+from senflow.registry.use_cases.base import UseCases, check_version, emit
 
 MAX_SCRIPT_BYTES = 256 * 1024
 

@@ -10,8 +10,14 @@ from senflow.registry.adapters.listing import PageRequest, Query
 from senflow.registry.domain import rules
 from senflow.registry.domain.principal import Principal
 from senflow.registry.errors import InvalidField
-from senflow.registry.use_cases.base import Page, UseCases, Versioned, emit, in_project_flows
-from senflow.registry.use_cases.customers import check_version
+from senflow.registry.use_cases.base import (
+    Page,
+    UseCases,
+    Versioned,
+    check_version,
+    emit,
+    in_project_flows,
+)
 from senflow.registry.use_cases.flows import detach_from_flows
 
 

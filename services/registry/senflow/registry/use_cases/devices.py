@@ -15,8 +15,14 @@ from senflow.registry.adapters.listing import PageRequest, Query
 from senflow.registry.domain.network_info import NetworkIdentity, normalise
 from senflow.registry.domain.principal import Principal
 from senflow.registry.errors import Conflict, InvalidField, NotFound
-from senflow.registry.use_cases.base import Page, UseCases, Versioned, emit, in_project_flows
-from senflow.registry.use_cases.customers import check_version
+from senflow.registry.use_cases.base import (
+    Page,
+    UseCases,
+    Versioned,
+    check_version,
+    emit,
+    in_project_flows,
+)
 from senflow.registry.use_cases.flows import detach_from_flows
 
 

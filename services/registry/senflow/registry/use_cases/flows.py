@@ -8,8 +8,7 @@ from senflow.registry.adapters.db import Conn
 from senflow.registry.adapters.listing import PageRequest, Query
 from senflow.registry.domain.principal import Principal
 from senflow.registry.errors import Conflict, InvalidField, NotFound
-from senflow.registry.use_cases.base import Page, UseCases, Versioned, emit
-from senflow.registry.use_cases.customers import check_version
+from senflow.registry.use_cases.base import Page, UseCases, Versioned, check_version, emit
 
 _MEMBERS = {
     "devices": ("flow_devices", "device_id", "devices"),

@@ -7,8 +7,7 @@ from senflow.registry.adapters import store
 from senflow.registry.adapters.listing import PageRequest, Query
 from senflow.registry.domain.principal import Principal
 from senflow.registry.errors import Conflict
-from senflow.registry.use_cases.base import Page, UseCases, Versioned, emit
-from senflow.registry.use_cases.customers import check_version
+from senflow.registry.use_cases.base import Page, UseCases, Versioned, check_version, emit
 
 
 class Projects(UseCases):

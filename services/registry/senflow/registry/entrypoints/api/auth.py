@@ -23,7 +23,7 @@ async def principal(
     if secrets.compare_digest(creds.credentials.encode(), admin_token.encode()):
         return ADMIN
     use_cases: UseCaseSet = request.app.state.use_cases
-    return await use_cases.customers.authenticate(creds.credentials)
+    return await use_cases.api_keys.authenticate(creds.credentials)
 
 
 async def admin(p: Annotated[Principal, Depends(principal)]) -> Principal:

@@ -60,7 +60,7 @@ async def list_subscriptions(
     caller: Caller, uc: UseCasesDep, customer_id: str | None = None
 ) -> Any:
     """A customer's network subscriptions (the admin names the customer)."""
-    return [plain(x) for x in await uc.customers.subscriptions(caller, customer_id)]
+    return [plain(x) for x in await uc.subscriptions.of_customer(caller, customer_id)]
 
 
 @router.put(
@@ -68,7 +68,7 @@ async def list_subscriptions(
 )
 async def set_subscription(body: s.SubscriptionIn, _: Admin, uc: UseCasesDep) -> Any:
     """Open or change a customer's subscription to one network type (admin)."""
-    sub = await uc.customers.set_subscription(
+    sub = await uc.subscriptions.set(
         body.customer_id, body.network_type, body.status, body.max_devices
     )
     return plain(sub)

@@ -14,18 +14,16 @@ router = APIRouter(tags=["api keys"])
 @router.post("/api-keys", status_code=201, response_model=s.NewApiKeyOut)
 async def create_api_key(body: s.ApiKeyIn, caller: Caller, uc: UseCasesDep) -> Any:
     """Create a key. Its value is in this response only; store it now."""
-    key = await uc.customers.create_key(
-        caller, body.customer_id, tuple(body.scopes), body.expires_at
-    )
+    key = await uc.api_keys.create(caller, body.customer_id, tuple(body.scopes), body.expires_at)
     return plain(key)
 
 
 @router.get("/api-keys", response_model=list[s.ApiKeyOut])
 async def list_api_keys(caller: Caller, uc: UseCasesDep, customer_id: str | None = None) -> Any:
-    return [plain(k) for k in await uc.customers.list_keys(caller, customer_id)]
+    return [plain(k) for k in await uc.api_keys.of_customer(caller, customer_id)]
 
 
 @router.delete("/api-keys/{key_id}", status_code=204)
 async def revoke_api_key(key_id: str, caller: Caller, uc: UseCasesDep) -> None:
     """Revoke a key: it is refused from now on."""
-    await uc.customers.revoke_key(caller, key_id)
+    await uc.api_keys.revoke(caller, key_id)
