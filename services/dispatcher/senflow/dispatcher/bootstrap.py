@@ -12,6 +12,7 @@ from senflow.dispatcher.consumer import DeliveryConsumer
 from senflow.dispatcher.destinations import DestinationView
 from senflow.dispatcher.egress import EgressPolicy, GuardedResolver
 from senflow.dispatcher.settings import DispatcherSettings
+from senflow.dispatcher.sinks.base import Sink
 from senflow.dispatcher.sinks.https import HttpsSink
 from senflow.dispatcher.sinks.retrying import RetryingSink
 
@@ -55,7 +56,7 @@ async def run(settings: DispatcherSettings) -> None:
         await producer.start()
         await consumer.start()
         try:
-            sinks = {"https": https}
+            sinks: dict[str, Sink] = {"https": https}
             await DeliveryConsumer(consumer, producer, view, follower, sinks).run(stop)
         finally:
             await consumer.stop()

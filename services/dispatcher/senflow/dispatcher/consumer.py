@@ -24,7 +24,7 @@ from senflow.common.serde import loads
 from senflow.dispatcher import metrics
 from senflow.dispatcher.destinations import DestinationView
 from senflow.dispatcher.errors import DeliveryFailed
-from senflow.dispatcher.sinks.retrying import RetryingSink
+from senflow.dispatcher.sinks.base import Sink
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ class DeliveryConsumer:
         producer: AIOKafkaProducer,
         destinations: DestinationView,
         destinations_follower: CompactedTopicView,
-        sinks: dict[str, RetryingSink],
+        sinks: dict[str, Sink],
     ) -> None:
         self._consumer = consumer
         self._producer = producer
@@ -101,15 +101,14 @@ class DeliveryConsumer:
                 raise DeliveryFailed(
                     "unsupported-destination-type", destination.type, retriable=False
                 )
-            attempts = await sink.deliver(delivery, destination)
+            await sink.deliver(delivery, destination, 1)
             self.delivered += 1
             metrics.DELIVERED.labels(destination.type).inc()
             metrics.INGEST_TO_DELIVERED.observe(
                 (datetime.now(UTC) - delivery.received_at).total_seconds()
             )
             log.info(
-                "delivered after %d attempt(s)",
-                attempts,
+                "delivered",
                 extra={
                     "message_id": message_id,
                     "device_id": delivery.device_id,

@@ -19,16 +19,15 @@ from aiokafka import AIOKafkaProducer
 from senflow.common import topics
 from senflow.demo.receiver import Receiver
 
-API = os.environ.get("SENFLOW_API_URL", "http://127.0.0.1:8080")
-KAFKA = os.environ.get("SENFLOW_KAFKA_BOOTSTRAP", "127.0.0.1:9092")
 UPLINKS = 5
 
 
 async def call(
     session: aiohttp.ClientSession, token: str, method: str, path: str, body: Any
 ) -> Any:
+    api = os.environ.get("SENFLOW_API_URL", "http://127.0.0.1:8080")
     async with session.request(
-        method, API + path, json=body, headers={"Authorization": f"Bearer {token}"}
+        method, api + path, json=body, headers={"Authorization": f"Bearer {token}"}
     ) as resp:
         data = await resp.json(content_type=None)
         if resp.status >= 300:
@@ -96,7 +95,8 @@ async def scenario() -> int:
     # The registry publishes changes asynchronously (transactional outbox); the router
     # honours them well within a second. Uplinks sent before then are dead-lettered.
     await asyncio.sleep(1.0)
-    producer = AIOKafkaProducer(bootstrap_servers=KAFKA, acks="all")
+    kafka = os.environ.get("SENFLOW_KAFKA_BOOTSTRAP", "127.0.0.1:9092")
+    producer = AIOKafkaProducer(bootstrap_servers=kafka, acks="all")
     await producer.start()
     try:
         for i in range(UPLINKS):

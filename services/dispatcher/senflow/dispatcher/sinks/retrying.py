@@ -28,12 +28,18 @@ class RetryingSink:
 
     async def deliver(
         self, delivery: Delivery, destination: DestinationSnapshot, attempt: int = 1
-    ) -> int:
-        """Deliver, retrying; returns the number of attempts it took."""
+    ) -> None:
+        """Deliver, retrying from `attempt` on; a `Sink` itself, so wrappers compose."""
         while True:
             try:
                 await self._inner.deliver(delivery, destination, attempt)
-                return attempt
+                if attempt > 1:
+                    log.info(
+                        "delivered at attempt %d",
+                        attempt,
+                        extra={"message_id": delivery.message_id, "destination_id": destination.id},
+                    )
+                return
             except DeliveryFailed as err:
                 metrics.FAILED_ATTEMPTS.labels(err.reason).inc()
                 if not err.retriable or attempt >= self._max_attempts:
