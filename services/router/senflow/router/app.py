@@ -1,15 +1,16 @@
 """The router's faust app: one agent per ingest topic, with a per-message error boundary.
 
 Faust acknowledges an event even when the agent raises, so the agent never lets an
-exception escape: every failure becomes a dead letter carrying its cause. The records an
-uplink makes are confirmed by Kafka (acks=all) before the agent takes the next uplink, so
-faust never commits past an uplink whose outputs are not durable: at least once.
+exception escape: every failure becomes a dead letter carrying its cause. Every record an
+uplink makes (acks=all) is watched: a record Kafka refuses stops the process before faust
+can commit past its uplink (see `_stop_if_refused`): at least once, without waiting for
+each uplink's acknowledgements before taking the next.
 """
 
 import asyncio
 import logging
+import os
 import uuid
-from collections.abc import Awaitable
 from typing import Any
 
 import faust
@@ -112,7 +113,7 @@ def create_app(settings: RouterSettings) -> tuple[faust.App, RegistryView]:
 
     async def dead_letter(
         event: Any, message_id: str, err: UplinkRejected, **extra: str | None
-    ) -> Awaitable[Any]:
+    ) -> "asyncio.Future[Any]":
         """Send the raw uplink to the dead letters; returns the pending send (not confirmed)."""
         log.warning(
             "uplink dead-lettered: %s: %s",
@@ -133,12 +134,12 @@ def create_app(settings: RouterSettings) -> tuple[faust.App, RegistryView]:
                 h.DECODER: extra.get("decoder"),
             }
         )
-        sent: Awaitable[Any] = await dead_letters.send(
+        sent: asyncio.Future[Any] = await dead_letters.send(
             key=event.key, value=event.value, headers=hdrs
         )
         return sent
 
-    async def route(event: Any, message_id: str) -> list[Awaitable[Any]]:
+    async def route(event: Any, message_id: str) -> "list[asyncio.Future[Any]]":
         """The records this uplink makes: deliveries and dead letters (not yet confirmed)."""
         await view_service.follower.wait_loaded()
         try:
@@ -181,26 +182,27 @@ def create_app(settings: RouterSettings) -> tuple[faust.App, RegistryView]:
                 )
                 unexpected = _Unexpected(f"{type(err).__name__}: {err}")
                 outputs = [await dead_letter(event, message_id, unexpected)]
-            await _confirm(app, outputs, message_id)
+            for sent in outputs:
+                sent.add_done_callback(_stop_if_refused)
 
     return app, view
 
 
-async def _confirm(app: faust.App, outputs: list[Awaitable[Any]], message_id: str) -> None:
-    """Wait until Kafka has every record this uplink made, before faust may commit it.
+def _stop_if_refused(sent: "asyncio.Future[Any]") -> None:
+    """Runs when Kafka answers a record the router sent.
 
-    faust commits an event's offset whatever became of the records sent for it, so a
-    record Kafka refused would be lost. Instead the worker stops: on restart the uplink is
-    processed again from the last commit (its records keep their ids).
+    faust commits an uplink's offset whatever became of the records sent for it, and
+    only logs a failed send: the record would be lost. So a refused record stops the
+    process at once, before any later commit can pass it; on restart the uplink is
+    processed again from the last commit (its records keep their ids). This callback is
+    registered when the record is sent, so it runs before the producer flush that
+    precedes every faust commit can return.
     """
-    try:
-        await asyncio.gather(*outputs)
-    except Exception as err:
-        log.critical(
-            "Kafka refused an output record; stopping the worker", extra={"message_id": message_id}
-        )
-        await app.crash(err)
-        raise
+    if sent.cancelled() or sent.exception() is None:
+        return
+    log.critical("Kafka refused a record: stopping the router: %r", sent.exception())
+    logging.shutdown()
+    os._exit(70)  # EX_SOFTWARE; the supervisor (compose, systemd) restarts the worker
 
 
 def _delivery_record(d: Delivery) -> dict[str, Any]:
