@@ -8,7 +8,7 @@ from aiokafka import AIOKafkaProducer
 
 from senflow.common import headers as h
 from senflow.common import topics
-from tests.support.api import Api, create_tenant, wait_outbox_drained
+from tests.support.api import Api, create_tenant, new_dev_eui, wait_outbox_drained
 from tests.support.kafka import TopicReader, header, lora_uplink, produce
 from tests.support.platform import Platform
 from tests.support.receiver import WebhookReceiver
@@ -53,7 +53,12 @@ async def test_failing_flow_is_dead_lettered_alone_when_another_flow_delivers(
     try:
         tenant = await create_tenant(admin, receiver.url, platform.database_url)
         receiver.secret = tenant.destination_secret
-        # A decoder the catalogue offers but this router cannot run yet.
+        # A DIY decoder: the registry takes it, this router cannot run scripts yet.
+        diy = await tenant.api.ok(
+            "POST",
+            "/decoders",
+            {"name": "mine", "contract": "kpn", "script": "function main(s){return null}"},
+        )
         broken = await tenant.api.ok(
             "POST",
             "/flows",
@@ -62,7 +67,7 @@ async def test_failing_flow_is_dead_lettered_alone_when_another_flow_delivers(
                 "name": "broken",
                 "device_ids": [tenant.device_id],
                 "destination_ids": [tenant.destination_id],
-                "decoder_ids": ["lora-raw-extended"],
+                "decoder_ids": [diy["id"]],
             },
         )
         await wait_outbox_drained(platform.database_url)
@@ -72,7 +77,7 @@ async def test_failing_flow_is_dead_lettered_alone_when_another_flow_delivers(
         assert json.loads(delivered.body)[0]["n"] == "payload"
         [dead] = await dead_letters.wait_for(lambda r: header(r, h.FLOW_ID) == broken["id"])
         assert header(dead, h.DLQ_REASON) == "decode-failed"
-        assert header(dead, h.DECODER) == "lora-raw-extended"
+        assert header(dead, h.DECODER) == diy["id"]
         assert header(dead, h.DEVICE_ID) == tenant.device_id
     finally:
         await receiver.stop()
@@ -101,3 +106,48 @@ async def test_secrets_never_reach_the_logs(
         assert text, f"{service.name} logged nothing: the check would prove nothing"
         for secret in secrets:
             assert secret not in text, f"{service.name} logged a secret"
+
+
+async def test_cayenne_lpp_uplink_reaches_the_destination_decoded(
+    platform: Platform, admin: Api, producer: AIOKafkaProducer
+) -> None:
+    receiver = await WebhookReceiver(secret="").start()
+    try:
+        tenant = await create_tenant(admin, receiver.url, platform.database_url)
+        receiver.secret = tenant.destination_secret
+        device = await tenant.api.ok(
+            "POST", "/devices", {"name": "lpp", "specification_id": "cayenne-lpp-lora"}
+        )
+        dev_eui = new_dev_eui()
+        await tenant.api.ok(
+            "PUT",
+            f"/devices/{device['id']}/network-info/KPNLORA",
+            {"dev_eui": dev_eui, "join_eui": "70B3D57ED0000000", "app_key": "55" * 16},
+        )
+        await tenant.api.ok(
+            "POST",
+            "/flows",
+            {
+                "project_id": tenant.project_id,
+                "name": "lpp",
+                "device_ids": [device["id"]],
+                "destination_ids": [tenant.destination_id],
+                "decoder_ids": ["cayenne-lpp"],
+            },
+        )
+        await wait_outbox_drained(platform.database_url)
+        # The Cayenne LPP specification's example: channel 3 27.2 °C, channel 5 25.5 °C.
+        await produce(
+            producer, dev_eui, lora_uplink(dev_eui, f_cnt=1, payload_hex="03670110056700FF")
+        )
+
+        [request] = await receiver.wait_accepted(1)
+        pack = json.loads(request.body)
+        assert pack[0]["bn"] == f"urn:dev:DEVEUI:{dev_eui}:"
+        assert [(r["n"], r["u"], r["v"]) for r in pack] == [
+            ("3/temperature", "Cel", 27.2),
+            ("5/temperature", "Cel", 25.5),
+        ]
+        assert request.token_valid
+    finally:
+        await receiver.stop()

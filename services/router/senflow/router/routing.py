@@ -53,6 +53,8 @@ def route_lora(uplink: LoraUplink, message_id: str, view: RegistryView) -> Route
             if isinstance(result, DecodeFailed):
                 routed.failures.append(FlowFailure(flow.id, decoder_id, result))
                 continue
+            if not result:  # e.g. "+ LoRa geolocation" for an uplink without a location
+                continue
             ref = DecoderRef(id=decoder_id, version=BUILT_IN[decoder_id].version)
             routed.deliveries.extend(
                 Delivery(
