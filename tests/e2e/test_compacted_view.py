@@ -1,5 +1,7 @@
 """The compacted-topic view that the router and dispatcher route by."""
 
+import time
+
 import pytest
 
 from senflow.common import topics
@@ -29,7 +31,7 @@ async def test_view_refuses_and_is_unready_when_it_stops_following(
             await view.start(load_timeout_s=30)
         assert not view.loaded
         with pytest.raises(RuntimeError, match="stopped following"):
-            await view.catch_up()
+            await view.catch_up(time.time())
     finally:
         await view.stop()
 
@@ -46,6 +48,23 @@ async def test_view_applies_every_record_before_start_returns(
     try:
         await view.start(load_timeout_s=30)
         assert view.loaded
+        assert customer_id.encode() in keys
+    finally:
+        await view.stop()
+
+
+async def test_catch_up_returns_once_a_record_published_before_it_is_applied(
+    platform: Platform, admin: Api
+) -> None:
+    keys: set[bytes] = set()
+    view = CompactedTopicView(
+        platform.kafka_bootstrap, (topics.REGISTRY_CUSTOMERS,), lambda _t, k, _v: keys.add(k or b"")
+    )
+    try:
+        await view.start(load_timeout_s=30)
+        customer_id, _ = await create_customer(admin)
+        await wait_outbox_drained(platform.database_url)  # on Kafka now
+        await view.catch_up(time.time(), timeout_s=5)
         assert customer_id.encode() in keys
     finally:
         await view.stop()

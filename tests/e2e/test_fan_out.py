@@ -53,11 +53,15 @@ async def test_failing_flow_is_dead_lettered_alone_when_another_flow_delivers(
     try:
         tenant = await create_tenant(admin, receiver.url, platform.database_url)
         receiver.secret = tenant.destination_secret
-        # A DIY decoder: the registry takes it, this router cannot run scripts yet.
+        # A DIY decoder that throws on every uplink.
         diy = await tenant.api.ok(
             "POST",
             "/decoders",
-            {"name": "mine", "contract": "kpn", "script": "function main(s){return null}"},
+            {
+                "name": "mine",
+                "contract": "kpn",
+                "script": "function main(s){ throw new Error('bad sensor') }",
+            },
         )
         broken = await tenant.api.ok(
             "POST",
@@ -149,5 +153,37 @@ async def test_cayenne_lpp_uplink_reaches_the_destination_decoded(
             ("5/temperature", "Cel", 25.5),
         ]
         assert request.token_valid
+    finally:
+        await receiver.stop()
+
+
+async def test_diy_decoder_output_reaches_the_destination(
+    platform: Platform, admin: Api, producer: AIOKafkaProducer
+) -> None:
+    receiver = await WebhookReceiver(secret="").start()
+    try:
+        tenant = await create_tenant(admin, receiver.url, platform.database_url)
+        receiver.secret = tenant.destination_secret
+        script = (
+            "function decodeUplink(input) {"
+            " return {data: {temperature: ((input.bytes[0] << 8) | input.bytes[1]) / 10,"
+            " door: {open: input.fPort === 2}}}; }"
+        )
+        codec = await tenant.api.ok(
+            "POST", "/decoders", {"name": "vendor", "contract": "ts013", "script": script}
+        )
+        await tenant.api.ok("PATCH", f"/flows/{tenant.flow_id}", {"decoder_ids": [codec["id"]]})
+        await wait_outbox_drained(platform.database_url)
+        await produce(
+            producer, tenant.dev_eui, lora_uplink(tenant.dev_eui, f_cnt=1, payload_hex="00FA")
+        )
+
+        [request] = await receiver.wait_accepted(1)
+        pack = json.loads(request.body)
+        assert pack[0]["bn"] == f"urn:dev:DEVEUI:{tenant.dev_eui}:"
+        assert {r["n"]: r.get("v", r.get("vb")) for r in pack} == {
+            "temperature": 25.0,
+            "door/open": True,
+        }
     finally:
         await receiver.stop()

@@ -53,6 +53,7 @@ class CompactedTopicView:
             group_id=None,
             enable_auto_commit=False,
             auto_offset_reset="earliest",
+            fetch_max_wait_ms=100,  # bounds how stale an idle view can be (see catch_up)
         )
         await consumer.start()
         self._consumer = consumer
@@ -65,21 +66,35 @@ class CompactedTopicView:
         self._task.add_done_callback(self._stopped)
         await asyncio.wait_for(self.wait_loaded(), load_timeout_s)
 
-    async def catch_up(self, timeout_s: float = 5.0) -> None:
-        """Wait until every record on the topics at this moment has been applied.
+    async def catch_up(self, since: float, timeout_s: float = 5.0) -> None:
+        """Wait until the view holds every record its topics had at `since` (epoch
+        seconds, e.g. when a message that refers to them was published).
 
-        For a consumer that meets an id the view does not know yet: the entity may have
-        been published a moment ago, so look again once the view has caught up.
+        For a consumer that meets an id the view does not know: the entity may have been
+        published a moment before the message. No request is sent: the view's own fetch
+        responses report each partition's high watermark; one that came back after
+        `since`, with the position at that watermark, proves the view current. So a burst
+        of unknown ids costs at most one fetch round (≤ 100 ms), not one per id.
         Raises TimeoutError after `timeout_s`.
         """
         assert self._consumer is not None, "start() first"
         self._check_failed()
-        targets = await self._consumer.end_offsets(list(self._targets))
         async with asyncio.timeout(timeout_s):
-            while not await self._reached(targets):
+            while not await self._current_since(since):
                 self._advanced.clear()
                 await self._advanced.wait()
                 self._check_failed()
+
+    async def _current_since(self, since: float) -> bool:
+        assert self._consumer is not None
+        for tp in self._targets:
+            polled_ms = self._consumer.last_poll_timestamp(tp)
+            highwater = self._consumer.highwater(tp)
+            if polled_ms is None or highwater is None or polled_ms / 1000 < since:
+                return False
+            if await self._consumer.position(tp) < highwater:
+                return False
+        return True
 
     async def stop(self) -> None:
         """Stop following and close the consumer; idempotent."""
@@ -111,7 +126,8 @@ class CompactedTopicView:
                 log.info("view of %s loaded", ",".join(self._topics))
                 self._loaded.set()
             assert self._consumer is not None
-            batches = await self._consumer.getmany(timeout_ms=200)
+            # Short rounds: `catch_up` waiters re-check after each (see `_advanced`).
+            batches = await self._consumer.getmany(timeout_ms=50)
             for records in batches.values():
                 for r in records:
                     self._apply(r.topic, r.key, r.value)

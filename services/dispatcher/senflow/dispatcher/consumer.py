@@ -8,6 +8,7 @@ batch: receivers see duplicates with the same `Senflow-Message-Id`.
 
 import asyncio
 import logging
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -88,7 +89,8 @@ class DeliveryConsumer:
             message_id = delivery.message_id
             destination = self._destinations.get(delivery.destination_id)
             if destination is None:
-                await self._follower.catch_up()
+                # Published (by the router) at the record's timestamp, never later than now.
+                await self._follower.catch_up(min(record.timestamp / 1000, time.time()))
                 destination = self._destinations.get(delivery.destination_id)
             if destination is None:
                 raise DeliveryFailed(

@@ -10,6 +10,7 @@ each uplink's acknowledgements before taking the next.
 import asyncio
 import logging
 import os
+import time
 import uuid
 from typing import Any
 
@@ -25,6 +26,7 @@ from senflow.common.ops_server import OpsServer
 from senflow.common.serde import dumps, loads
 from senflow.common.uplinks import LoraUplink
 from senflow.router import metrics
+from senflow.router.decoders.resolver import DecoderResolver
 from senflow.router.errors import InvalidUplink, NoFlow, UnknownDevice, UplinkRejected
 from senflow.router.routing import route_lora
 from senflow.router.settings import RouterSettings
@@ -42,7 +44,9 @@ class RegistryViewService(mode.Service):
     def __init__(self, settings: RouterSettings, view: RegistryView, **kw: Any) -> None:
         super().__init__(**kw)
         self.follower = CompactedTopicView(
-            settings.kafka_bootstrap, (topics.REGISTRY_DEVICES, topics.REGISTRY_FLOWS), view.apply
+            settings.kafka_bootstrap,
+            (topics.REGISTRY_DEVICES, topics.REGISTRY_FLOWS, topics.REGISTRY_CODECS),
+            view.apply,
         )
         self._load_timeout_s = settings.view_load_timeout_s
 
@@ -79,6 +83,13 @@ def message_id_of(event: Any) -> str:
     return str(uuid.uuid5(_MESSAGE_NS, f"{m.topic}:{m.partition}:{m.offset}:{m.timestamp}"))
 
 
+def _published_at(record_timestamp: float | None) -> float:
+    """When the record was published, for `catch_up`: its timestamp, but never later than
+    now (a producer whose clock runs ahead must not make the router wait)."""
+    now = time.time()
+    return now if record_timestamp is None else min(record_timestamp, now)
+
+
 def _header_items(raw: Any) -> list[tuple[str, bytes]]:
     if not raw:
         return []
@@ -104,6 +115,7 @@ def create_app(settings: RouterSettings) -> tuple[faust.App, RegistryView]:
         topics.UPLINKS_DEADLETTER, key_serializer="raw", value_serializer="raw"
     )
     view_service = RegistryViewService(settings, view)
+    decoders = DecoderResolver(view)
     app.service(view_service)  # an instance is accepted as well as a class
     app.service(
         OpsService(
@@ -147,11 +159,11 @@ def create_app(settings: RouterSettings) -> tuple[faust.App, RegistryView]:
         except ContractError as err:
             raise InvalidUplink(str(err)) from err
         try:
-            routed = route_lora(uplink, message_id, view)
+            routed = route_lora(uplink, message_id, view, decoders)
         except (UnknownDevice, NoFlow):
             # The registry may have published this device or flow a moment ago.
-            await view_service.follower.catch_up()
-            routed = route_lora(uplink, message_id, view)
+            await view_service.follower.catch_up(_published_at(event.message.timestamp))
+            routed = route_lora(uplink, message_id, view, decoders)
         metrics.UPLINKS.labels("routed").inc()
         metrics.DELIVERIES_EMITTED.inc(len(routed.deliveries))
         outputs = [await deliveries.send(**_delivery_record(d)) for d in routed.deliveries]

@@ -1,6 +1,6 @@
 """The router's Prometheus metrics (served on `/metrics`)."""
 
-from prometheus_client import Counter
+from prometheus_client import Counter, Histogram
 
 UPLINKS = Counter(
     "senflow_router_uplinks_total",
@@ -9,4 +9,15 @@ UPLINKS = Counter(
 )
 DELIVERIES_EMITTED = Counter(
     "senflow_router_deliveries_emitted_total", "Deliveries written to senflow.deliveries.v1."
+)
+DECODE_SECONDS = Histogram(
+    "senflow_router_decode_seconds",
+    "Time one decoder takes for one uplink, by decoder id.",
+    ["decoder"],
+    buckets=(0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1),
+)
+DECODE_FAILURES = Counter(
+    "senflow_router_decode_failures_total",
+    "Uplinks a decoder failed on (its flow's copy was dead-lettered), by decoder id.",
+    ["decoder"],
 )

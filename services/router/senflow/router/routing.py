@@ -1,5 +1,6 @@
 """From one raw uplink to its deliveries: resolve device, flows, decoders. Pure."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC
 
@@ -29,7 +30,12 @@ class Routed:
     failures: list[FlowFailure] = field(default_factory=list)
 
 
-def route_lora(uplink: LoraUplink, message_id: str, view: RegistryView) -> Routed:
+def route_lora(
+    uplink: LoraUplink,
+    message_id: str,
+    view: RegistryView,
+    decoders: Callable[[str], Decoder | None] = BUILT_IN.get,
+) -> Routed:
     """Every delivery this uplink makes: one per destination of each of the device's flows,
     per decoder of that flow, and each (flow, decoder) that failed. Raises an
     `UplinkRejected` when the uplink has nowhere to go at all."""
@@ -48,14 +54,16 @@ def route_lora(uplink: LoraUplink, message_id: str, view: RegistryView) -> Route
     for flow in flows:
         for decoder_id in flow.decoder_ids:
             if decoder_id not in decoded:
-                decoded[decoder_id] = _decode(decoder_id, uplink, ctx)
+                decoded[decoder_id] = _decode(decoders(decoder_id), decoder_id, uplink, ctx)
             result = decoded[decoder_id]
             if isinstance(result, DecodeFailed):
                 routed.failures.append(FlowFailure(flow.id, decoder_id, result))
                 continue
             if not result:  # e.g. "+ LoRa geolocation" for an uplink without a location
                 continue
-            ref = DecoderRef(id=decoder_id, version=BUILT_IN[decoder_id].version)
+            decoder = decoders(decoder_id)
+            assert decoder is not None  # it decoded
+            ref = DecoderRef(id=decoder_id, version=decoder.version)
             routed.deliveries.extend(
                 Delivery(
                     message_id=message_id,
@@ -74,9 +82,8 @@ def route_lora(uplink: LoraUplink, message_id: str, view: RegistryView) -> Route
 
 
 def _decode(
-    decoder_id: str, uplink: LoraUplink, ctx: DecodeContext
+    decoder: Decoder | None, decoder_id: str, uplink: LoraUplink, ctx: DecodeContext
 ) -> tuple[SenmlRecord, ...] | DecodeFailed:
-    decoder: Decoder | None = BUILT_IN.get(decoder_id)
     if decoder is None:
         return DecodeFailed(f"decoder {decoder_id} is not available in this router")
     try:

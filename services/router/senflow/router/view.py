@@ -1,4 +1,5 @@
-"""The registry as the router needs it: devices by network identifier, flows by device.
+"""The registry as the router needs it: devices by network identifier, flows by device,
+and customers' DIY codecs.
 
 Pure in-memory state fed by the registry's compacted topics (see CompactedTopicView).
 A record older than what the view holds (by entity version) is ignored, so replays and
@@ -10,7 +11,7 @@ from collections import defaultdict
 
 from senflow.common import topics
 from senflow.common.errors import ContractError
-from senflow.common.events import ChangeEvent, DeviceSnapshot, FlowSnapshot
+from senflow.common.events import ChangeEvent, CodecSnapshot, DeviceSnapshot, FlowSnapshot
 from senflow.common.serde import loads
 
 log = logging.getLogger(__name__)
@@ -22,6 +23,7 @@ class RegistryView:
         self._by_network: dict[tuple[str, str], str] = {}
         self._flows: dict[str, FlowSnapshot] = {}
         self._flows_by_device: defaultdict[str, set[str]] = defaultdict(set)
+        self._codecs: dict[str, CodecSnapshot] = {}
         self._versions: dict[tuple[str, str], int] = {}
 
     # --- queries ---------------------------------------------------------------------
@@ -33,6 +35,10 @@ class RegistryView:
         """The device's flows, enabled ones only, in a stable order."""
         flows = (self._flows[f] for f in sorted(self._flows_by_device.get(device_id, ())))
         return [f for f in flows if f.enabled]
+
+    def codec(self, codec_id: str) -> CodecSnapshot | None:
+        """A customer's DIY codec (built-in codecs are not registry events)."""
+        return self._codecs.get(codec_id)
 
     @property
     def size(self) -> tuple[int, int]:
@@ -49,6 +55,8 @@ class RegistryView:
                 self._apply_device(entity_id, value)
             elif topic == topics.REGISTRY_FLOWS:
                 self._apply_flow(entity_id, value)
+            elif topic == topics.REGISTRY_CODECS:
+                self._apply_codec(entity_id, value)
         except ContractError as err:
             log.error("skipping unreadable registry record on %s: %s", topic, err)
 
@@ -90,6 +98,15 @@ class RegistryView:
         self._flows[flow_id] = flow
         for device_id in flow.device_ids:
             self._flows_by_device[device_id].add(flow_id)
+
+    def _apply_codec(self, codec_id: str, value: bytes | None) -> None:
+        if value is None:
+            self._codecs.pop(codec_id, None)
+            self._versions.pop(("codec", codec_id), None)
+            return
+        event = loads(ChangeEvent[CodecSnapshot], value)
+        if event.snapshot is not None and self._newer("codec", codec_id, event.entity_version):
+            self._codecs[codec_id] = event.snapshot
 
     def _drop_flow(self, flow_id: str) -> None:
         old = self._flows.pop(flow_id, None)

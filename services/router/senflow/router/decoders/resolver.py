@@ -1,0 +1,70 @@
+"""Which decoder runs for a decoder id: a built-in, or a customer's DIY script compiled
+once per version (from the registry view), each measured."""
+
+import time
+
+from senflow.common.senml import SenmlRecord
+from senflow.common.uplinks import LoraUplink
+from senflow.router import metrics
+from senflow.router.decoders.base import DecodeContext, Decoder
+from senflow.router.decoders.catalogue import BUILT_IN
+from senflow.router.decoders.script_engine import ScriptFailed, as_decoder
+from senflow.router.view import RegistryView
+
+
+class DecoderResolver:
+    def __init__(self, view: RegistryView) -> None:
+        self._view = view
+        self._scripts: dict[str, Decoder] = {}  # id -> the decoder of its current version
+        self._measured: dict[tuple[str, int], Decoder] = {}
+
+    def __call__(self, decoder_id: str) -> Decoder | None:
+        """The decoder to run, or None when the id names no decoder this router has."""
+        decoder = BUILT_IN.get(decoder_id) or self._script(decoder_id)
+        if decoder is None:
+            return None
+        key = (decoder.id, decoder.version)
+        if key not in self._measured:
+            self._measured[key] = _measured(decoder)
+        return self._measured[key]
+
+    def _script(self, decoder_id: str) -> Decoder | None:
+        snapshot = self._view.codec(decoder_id)
+        if snapshot is None or snapshot.kind != "decoder":
+            return None
+        cached = self._scripts.get(decoder_id)
+        if cached is not None and cached.version == snapshot.version:
+            return cached
+        try:
+            decoder = as_decoder(snapshot)
+        except ScriptFailed as err:  # a script that does not even build fails each call
+            decoder = _failing(snapshot.id, snapshot.version, snapshot.name, err)
+        self._scripts[decoder_id] = decoder
+        return decoder
+
+
+def _measured(decoder: Decoder) -> Decoder:
+    """The same decoder, timing every call and counting failures, per decoder id."""
+    seconds = metrics.DECODE_SECONDS.labels(decoder.id)
+    failures = metrics.DECODE_FAILURES.labels(decoder.id)
+
+    def decode(uplink: LoraUplink, ctx: DecodeContext) -> tuple[SenmlRecord, ...]:
+        started = time.perf_counter()
+        try:
+            return decoder.decode(uplink, ctx)
+        except Exception:
+            failures.inc()
+            raise
+        finally:
+            seconds.observe(time.perf_counter() - started)
+
+    return Decoder(decoder.id, decoder.version, decoder.name, decode)
+
+
+def _failing(codec_id: str, version: int, name: str, err: ScriptFailed) -> Decoder:
+    def decode(_uplink: LoraUplink, _ctx: DecodeContext) -> tuple[SenmlRecord, ...]:
+        raise err
+
+    return Decoder(codec_id, version, name, decode)
+
+
