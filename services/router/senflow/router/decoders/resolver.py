@@ -66,5 +66,3 @@ def _failing(codec_id: str, version: int, name: str, err: ScriptFailed) -> Decod
         raise err
 
     return Decoder(codec_id, version, name, decode)
-
-
