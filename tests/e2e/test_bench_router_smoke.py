@@ -1,0 +1,22 @@
+"""The router benchmark runs end to end with tiny sizes, so it never rots (not a timing)."""
+
+import pytest
+
+from bench.router import CASES, measure
+from tests.support.platform import Platform
+
+pytestmark = pytest.mark.e2e
+
+
+async def test_router_benchmark_runs_with_tiny_sizes(platform: Platform) -> None:
+    results = await measure(
+        platform.api_url,
+        platform.admin_token,
+        platform.kafka_bootstrap,
+        platform.database_url,
+        uplinks=10,
+        devices=2,
+        runs=1,
+    )
+    assert len(results) == 1 + 3 * len(CASES)
+    assert all(value[0].isdigit() for value in results.values())
