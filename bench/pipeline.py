@@ -23,7 +23,7 @@ from tests.support.api import (
     Api,
     create_customer,
     new_destination_secret,
-    new_dev_eui,
+    register_lora_device,
     wait_outbox_drained,
 )
 from tests.support.kafka import lora_uplink
@@ -47,15 +47,9 @@ async def setup_devices(admin: Api, database_url: str, url: str, devices: int) -
     )
     dev_euis, device_ids = [], []
     for i in range(devices):
-        device = await api.ok("POST", "/devices", {"name": f"d{i}", "specification_id": "own-lora"})
-        dev_eui = new_dev_eui()
-        await api.ok(
-            "PUT",
-            f"/devices/{device['id']}/network-info/KPNLORA",
-            {"dev_eui": dev_eui, "join_eui": "70B3D57ED0000000", "app_key": "00" * 16},
-        )
+        device_id, dev_eui = await register_lora_device(api, f"d{i}")
         dev_euis.append(dev_eui)
-        device_ids.append(device["id"])
+        device_ids.append(device_id)
     await api.ok(
         "POST",
         "/flows",

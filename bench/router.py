@@ -19,7 +19,12 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from bench.baselines import kafka_pipe
 from bench.harness import platform_for_bench
 from senflow.common import topics
-from tests.support.api import Api, create_customer, new_dev_eui, wait_outbox_drained
+from tests.support.api import (
+    Api,
+    create_customer,
+    register_lora_device,
+    wait_outbox_drained,
+)
 from tests.support.kafka import lora_uplink
 
 TS013 = (
@@ -38,17 +43,9 @@ async def _setup(api: Api, devices: int) -> tuple[str, list[str], list[str], str
     destination = await api.ok("POST", "/destinations", {"name": "t", "type": "test", "config": {}})
     dev_euis, ids = [], []
     for i in range(devices):
-        device = await api.ok(
-            "POST", "/devices", {"name": f"d{i}", "specification_id": "cayenne-lpp-lora"}
-        )
-        dev_eui = new_dev_eui()
-        await api.ok(
-            "PUT",
-            f"/devices/{device['id']}/network-info/KPNLORA",
-            {"dev_eui": dev_eui, "join_eui": "70B3D57ED0000000", "app_key": "99" * 16},
-        )
+        device_id, dev_eui = await register_lora_device(api, f"d{i}", "cayenne-lpp-lora")
         dev_euis.append(dev_eui)
-        ids.append(device["id"])
+        ids.append(device_id)
     flow = await api.ok(
         "POST",
         "/flows",

@@ -8,7 +8,7 @@ from aiokafka import AIOKafkaProducer
 
 from senflow.common import headers as h
 from senflow.common import topics
-from tests.support.api import Api, create_tenant, new_dev_eui, wait_outbox_drained
+from tests.support.api import Api, create_tenant, register_lora_device, wait_outbox_drained
 from tests.support.kafka import TopicReader, header, lora_uplink, produce
 from tests.support.platform import Platform
 from tests.support.receiver import WebhookReceiver
@@ -119,22 +119,14 @@ async def test_cayenne_lpp_uplink_reaches_the_destination_decoded(
     try:
         tenant = await create_tenant(admin, receiver.url, platform.database_url)
         receiver.secret = tenant.destination_secret
-        device = await tenant.api.ok(
-            "POST", "/devices", {"name": "lpp", "specification_id": "cayenne-lpp-lora"}
-        )
-        dev_eui = new_dev_eui()
-        await tenant.api.ok(
-            "PUT",
-            f"/devices/{device['id']}/network-info/KPNLORA",
-            {"dev_eui": dev_eui, "join_eui": "70B3D57ED0000000", "app_key": "55" * 16},
-        )
+        device_id, dev_eui = await register_lora_device(tenant.api, "lpp", "cayenne-lpp-lora")
         await tenant.api.ok(
             "POST",
             "/flows",
             {
                 "project_id": tenant.project_id,
                 "name": "lpp",
-                "device_ids": [device["id"]],
+                "device_ids": [device_id],
                 "destination_ids": [tenant.destination_id],
                 "decoder_ids": ["cayenne-lpp"],
             },

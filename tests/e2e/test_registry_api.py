@@ -158,7 +158,15 @@ async def test_change_event_reaches_compacted_topic_without_clear_text_secret(
         assert tenant.destination_secret.encode() not in dest_event.value
         assert header(dest_event, h.EVENT_TYPE) == "DestinationCreated"
 
-        device_events = await devices.wait_for(lambda r: r.key == tenant.device_id.encode(), 2)
+        device = await tenant.api.ok(
+            "POST", "/devices", {"name": "two steps", "specification_id": "own-lora"}
+        )
+        await tenant.api.ok(
+            "PUT",
+            f"/devices/{device['id']}/network-info/KPNLORA",
+            {"dev_eui": new_dev_eui(), "join_eui": "70B3D57ED0000000", "app_key": "00" * 16},
+        )
+        device_events = await devices.wait_for(lambda r: r.key == device["id"].encode(), 2)
         assert [json.loads(r.value)["entity_version"] for r in device_events] == [1, 2]
         assert [header(r, h.EVENT_TYPE) for r in device_events] == [
             "DeviceRegistered",

@@ -59,19 +59,24 @@ async def create_customer(admin: Api, name: str = "test customer") -> tuple[str,
     return customer["id"], Api(admin.client, key["key"])
 
 
+async def register_lora_device(
+    api: Api, name: str = "d", specification_id: str = "own-lora"
+) -> tuple[str, str]:
+    """A device with KPNLORA network info (a fresh DevEUI); its id and DevEUI."""
+    dev_eui = new_dev_eui()
+    lora = {"dev_eui": dev_eui, "join_eui": "70B3D57ED0000000", "app_key": "00" * 16}
+    body = {"name": name, "specification_id": specification_id, "network_info": {"KPNLORA": lora}}
+    device = await api.ok("POST", "/devices", body)
+    return str(device["id"]), dev_eui
+
+
 async def create_tenant(
     admin: Api, webhook_url: str, database_url: str, secret: str | None = None
 ) -> Tenant:
     customer_id, api = await create_customer(admin)
     secret = secret or new_destination_secret()
-    dev_eui = new_dev_eui()
     project = await api.ok("POST", "/projects", {"name": "p"})
-    device = await api.ok("POST", "/devices", {"name": "d", "specification_id": "own-lora"})
-    await api.ok(
-        "PUT",
-        f"/devices/{device['id']}/network-info/KPNLORA",
-        {"dev_eui": dev_eui, "join_eui": "70B3D57ED0000000", "app_key": "00" * 16},
-    )
+    device_id, dev_eui = await register_lora_device(api)
     destination = await api.ok(
         "POST", "/destinations", {"name": "hook", "config": {"url": webhook_url}, "secret": secret}
     )
@@ -81,7 +86,7 @@ async def create_tenant(
         {
             "project_id": project["id"],
             "name": "f",
-            "device_ids": [device["id"]],
+            "device_ids": [device_id],
             "destination_ids": [destination["id"]],
             "decoder_ids": ["lora-raw"],
         },
@@ -91,7 +96,7 @@ async def create_tenant(
         api,
         customer_id,
         project["id"],
-        device["id"],
+        device_id,
         dev_eui,
         destination["id"],
         secret,

@@ -10,7 +10,13 @@ import pytest
 from aiokafka import AIOKafkaProducer
 
 from senflow.common import topics
-from tests.support.api import Api, create_customer, create_tenant, new_dev_eui, wait_outbox_drained
+from tests.support.api import (
+    Api,
+    create_customer,
+    create_tenant,
+    register_lora_device,
+    wait_outbox_drained,
+)
 from tests.support.kafka import TopicReader, lora_uplink, wait_group_caught_up
 from tests.support.platform import Platform
 from tests.support.processes import ServiceProcess, free_port
@@ -45,16 +51,8 @@ async def test_two_router_workers_split_the_partitions(
         receiver.secret = tenant.destination_secret
         devices = [tenant.dev_eui]
         for i in range(15):  # more devices, so their DevEUIs spread over the partitions
-            device = await tenant.api.ok(
-                "POST", "/devices", {"name": f"d{i}", "specification_id": "own-lora"}
-            )
-            dev_eui = new_dev_eui()
-            await tenant.api.ok(
-                "PUT",
-                f"/devices/{device['id']}/network-info/KPNLORA",
-                {"dev_eui": dev_eui, "join_eui": "70B3D57ED0000000", "app_key": "66" * 16},
-            )
-            await tenant.api.ok("POST", f"/flows/{tenant.flow_id}/devices", {"add": [device["id"]]})
+            device_id, dev_eui = await register_lora_device(tenant.api, f"d{i}")
+            await tenant.api.ok("POST", f"/flows/{tenant.flow_id}/devices", {"add": [device_id]})
             devices.append(dev_eui)
         await asyncio.to_thread(second.start)
         await asyncio.sleep(3)  # the group rebalances over both workers
@@ -82,16 +80,8 @@ async def test_a_new_flow_routes_within_a_second_of_its_commit(
     try:
         tenant = await create_tenant(admin, receiver.url, platform.database_url)
         receiver.secret = tenant.destination_secret
-        device = await tenant.api.ok(
-            "POST", "/devices", {"name": "new", "specification_id": "own-lora"}
-        )
-        dev_eui = new_dev_eui()
-        await tenant.api.ok(
-            "PUT",
-            f"/devices/{device['id']}/network-info/KPNLORA",
-            {"dev_eui": dev_eui, "join_eui": "70B3D57ED0000000", "app_key": "77" * 16},
-        )
-        await tenant.api.ok("POST", f"/flows/{tenant.flow_id}/devices", {"add": [device["id"]]})
+        device_id, dev_eui = await register_lora_device(tenant.api, "new")
+        await tenant.api.ok("POST", f"/flows/{tenant.flow_id}/devices", {"add": [device_id]})
         committed = time.monotonic()  # the API answered: committed; no waiting for the outbox
         for n in range(20):  # an uplink every 100 ms; the first that routes tells the delay
             payload = f"{n:04X}"
@@ -116,13 +106,7 @@ async def test_10k_uplinks_all_routed_when_the_router_is_killed_mid_stream(
 ) -> None:
     _, api = await create_customer(admin)
     project = await api.ok("POST", "/projects", {"name": "p"})
-    device = await api.ok("POST", "/devices", {"name": "d", "specification_id": "own-lora"})
-    dev_eui = new_dev_eui()
-    await api.ok(
-        "PUT",
-        f"/devices/{device['id']}/network-info/KPNLORA",
-        {"dev_eui": dev_eui, "join_eui": "70B3D57ED0000000", "app_key": "88" * 16},
-    )
+    device_id, dev_eui = await register_lora_device(api)
     destination = await api.ok("POST", "/destinations", {"name": "t", "type": "test", "config": {}})
     await api.ok(
         "POST",
@@ -130,7 +114,7 @@ async def test_10k_uplinks_all_routed_when_the_router_is_killed_mid_stream(
         {
             "project_id": project["id"],
             "name": "f",
-            "device_ids": [device["id"]],
+            "device_ids": [device_id],
             "destination_ids": [destination["id"]],
         },
     )
@@ -148,13 +132,11 @@ async def test_10k_uplinks_all_routed_when_the_router_is_killed_mid_stream(
             await producer.flush()
 
         publishing = asyncio.create_task(publish())
-        await deliveries.wait_for(
-            lambda r: r.key == device["id"].encode(), count=1000, timeout_s=60
-        )
+        await deliveries.wait_for(lambda r: r.key == device_id.encode(), count=1000, timeout_s=60)
         platform.router.kill()
         await asyncio.to_thread(platform.router.start)
         await publishing
-        key = device["id"].encode()
+        key = device_id.encode()
         seen: dict[str, int] = {}  # delivery id -> uplink number; duplicates count once
         async with asyncio.timeout(180):
             while len(set(seen.values())) < total:

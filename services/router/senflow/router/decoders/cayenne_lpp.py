@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from senflow.common.senml import SenmlRecord
 from senflow.common.uplinks import LoraUplink
 from senflow.router.decoders.base import DecodeContext, Decoder
+from senflow.router.decoders.binary import read_int, with_base
 
 STANDARD_GRAVITY_M_S2 = 9.80665
 
@@ -78,20 +79,11 @@ def decode(uplink: LoraUplink, ctx: DecodeContext) -> tuple[SenmlRecord, ...]:
             raise ValueError(f"unknown Cayenne LPP type 0x{type_id:02X} at offset {offset + 1}")
         offset += 2
         for field in fields:
-            end = offset + field.size
-            if end > len(payload):
-                size = f"{field.size} byte{'s' if field.size > 1 else ''}"
-                raise ValueError(
-                    f"truncated at offset {offset}: {channel}/{field.name} needs {size}, "
-                    f"{len(payload) - offset} left"
-                )
-            raw = int.from_bytes(payload[offset:end], "big", signed=field.signed)
-            records.append(
-                SenmlRecord(n=f"{channel}/{field.name}", u=field.unit, v=field.scale(raw))
-            )
-            offset = end
-    base = {"bn": ctx.device_urn, "bt": uplink.received_at.timestamp()}
-    return (records[0].model_copy(update=base), *records[1:])
+            name = f"{channel}/{field.name}"
+            raw = read_int(payload, offset, field.size, signed=field.signed, what=name)
+            records.append(SenmlRecord(n=name, u=field.unit, v=field.scale(raw)))
+            offset += field.size
+    return with_base(records, uplink, ctx)
 
 
 CAYENNE_LPP = Decoder(id="cayenne-lpp", version=1, name="› Cayenne LPP", decode=decode)

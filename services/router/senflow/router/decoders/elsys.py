@@ -16,6 +16,7 @@ from typing import Literal
 from senflow.common.senml import SenmlRecord
 from senflow.common.uplinks import LoraUplink
 from senflow.router.decoders.base import DecodeContext, Decoder
+from senflow.router.decoders.binary import read_int, with_base
 
 STANDARD_GRAVITY_M_S2 = 9.80665
 ELSYS_ACCELERATION_PER_G = 63  # Elsys: "-128 --> 127, +/-63 = 1G"
@@ -107,18 +108,13 @@ def decode(uplink: LoraUplink, ctx: DecodeContext) -> tuple[SenmlRecord, ...]:
             raise ValueError(f"unknown Elsys type 0x{type_id:02X} at offset {offset}")
         offset += 1
         for field in fields:
-            end = offset + field.size
-            if end > len(payload):
-                size = f"{field.size} byte{'s' if field.size > 1 else ''}"
-                raise ValueError(
-                    f"truncated at offset {offset}: {field.name} (type 0x{type_id:02X}) "
-                    f"needs {size}, {len(payload) - offset} left"
-                )
-            raw = int.from_bytes(payload[offset:end], field.order, signed=field.signed)
+            what = f"{field.name} (type 0x{type_id:02X})"
+            raw = read_int(
+                payload, offset, field.size, signed=field.signed, what=what, order=field.order
+            )
             records.append(SenmlRecord(n=field.name, u=field.unit, v=field.scale(raw)))
-            offset = end
-    base = {"bn": ctx.device_urn, "bt": uplink.received_at.timestamp()}
-    return (records[0].model_copy(update=base), *records[1:])
+            offset += field.size
+    return with_base(records, uplink, ctx)
 
 
 ELSYS = Decoder(id="elsys", version=1, name="› Elsys sensors", decode=decode)
