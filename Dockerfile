@@ -11,11 +11,12 @@ ENV PATH=/opt/senflow/bin:$PATH
 WORKDIR /src
 COPY constraints.txt ./
 COPY libs/common ./libs/common
+COPY libs/codecs ./libs/codecs
 COPY services/registry ./services/registry
 COPY services/router ./services/router
 COPY services/dispatcher ./services/dispatcher
 # Non-editable: the runtime stage gets only the virtualenv, not the sources.
-RUN pip install -c constraints.txt ./libs/common ./services/registry ./services/router ./services/dispatcher
+RUN pip install -c constraints.txt ./libs/common ./libs/codecs ./services/registry ./services/router ./services/dispatcher
 
 FROM python:3.11-slim AS runtime
 ENV PATH=/opt/senflow/bin:$PATH \

@@ -42,7 +42,7 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 
 typecheck: install
-	$(VENV)/bin/mypy libs/common/senflow services/registry/senflow services/router/senflow services/dispatcher/senflow tools/demo/senflow
+	$(VENV)/bin/mypy libs/common/senflow libs/codecs/senflow services/registry/senflow services/router/senflow services/dispatcher/senflow tools/demo/senflow
 
 bench: install  ## benchmarks next to their baselines (not part of `make test`)
 	$(VENV)/bin/python -m bench.pipeline --uplinks 5000 --devices 50 --runs 3

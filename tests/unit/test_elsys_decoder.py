@@ -16,10 +16,10 @@ from datetime import UTC, datetime
 
 import pytest
 
+from senflow.codecs.base import DecodeContext, DecodeInput
+from senflow.codecs.catalogue import BUILT_IN
+from senflow.codecs.elsys import ELSYS
 from senflow.common.uplinks import LoraUplink
-from senflow.router.decoders.base import DecodeContext
-from senflow.router.decoders.catalogue import BUILT_IN
-from senflow.router.decoders.elsys import ELSYS
 
 URN = "urn:dev:DEVEUI:0123456789ABCDEF:"
 AT = datetime(2020, 3, 31, 10, 32, 30, 500000, tzinfo=UTC)
@@ -58,7 +58,8 @@ def decode(payload_hex: str) -> list[dict[str, object]]:
     uplink = LoraUplink(
         dev_eui="0123456789abcdef", f_port=5, f_cnt_up=7, payload_hex=payload_hex, received_at=AT
     )
-    return [r.model_dump(exclude_none=True) for r in ELSYS.decode(uplink, DecodeContext(URN))]
+    records = ELSYS.decode(DecodeInput.of_lora(uplink), DecodeContext(URN))
+    return [r.model_dump(exclude_none=True) for r in records]
 
 
 @pytest.mark.parametrize(

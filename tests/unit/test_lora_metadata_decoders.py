@@ -4,13 +4,13 @@ from datetime import UTC, datetime
 
 import pytest
 
+from senflow.codecs.base import DecodeContext, DecodeInput, Decoder
+from senflow.codecs.catalogue import BUILT_IN
+from senflow.codecs.lora_geolocation import LORA_GEOLOCATION
+from senflow.codecs.raw_lora_extended import RAW_LORA_EXTENDED
+from senflow.codecs.senml_pack import SENML
+from senflow.codecs.thingsml import THINGSML
 from senflow.common.uplinks import LoraGateway, LoraLocation, LoraRadio, LoraUplink
-from senflow.router.decoders.base import DecodeContext, Decoder
-from senflow.router.decoders.catalogue import BUILT_IN
-from senflow.router.decoders.lora_geolocation import LORA_GEOLOCATION
-from senflow.router.decoders.raw_lora_extended import RAW_LORA_EXTENDED
-from senflow.router.decoders.senml_lora import SENML
-from senflow.router.decoders.thingsml import THINGSML
 
 URN = "urn:dev:DEVEUI:0123456789ABCDEF:"
 AT = datetime(2020, 3, 31, 10, 32, 30, 500000, tzinfo=UTC)
@@ -31,7 +31,8 @@ def _uplink(radio: LoraRadio | None = None, location: LoraLocation | None = None
 
 
 def _decode(decoder: Decoder, uplink: LoraUplink) -> list[dict[str, object]]:
-    return [r.model_dump(exclude_none=True) for r in decoder.decode(uplink, DecodeContext(URN))]
+    records = decoder.decode(DecodeInput.of_lora(uplink), DecodeContext(URN))
+    return [r.model_dump(exclude_none=True) for r in records]
 
 
 RAW = [{"bn": URN, "bt": NOW, "n": "payload", "vs": "0A1B"}, {"n": "port", "v": 2}]

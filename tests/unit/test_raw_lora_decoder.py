@@ -4,10 +4,10 @@ from datetime import UTC, datetime
 
 import pytest
 
+from senflow.codecs.base import DecodeContext, DecodeInput
+from senflow.codecs.raw_lora import RAW_LORA
 from senflow.common.senml import SenmlRecord
 from senflow.common.uplinks import LoraUplink
-from senflow.router.decoders.base import DecodeContext
-from senflow.router.decoders.raw_lora import RAW_LORA
 
 URN = "urn:dev:DEVEUI:0123456789ABCDEF:"
 AT = datetime(2020, 3, 31, 10, 32, 30, 500000, tzinfo=UTC)
@@ -45,6 +45,6 @@ def test_raw_decoder_wraps_payload_and_port(
         payload_hex=payload_hex,
         received_at=AT,
     )
-    records = RAW_LORA.decode(uplink, DecodeContext(device_urn=URN))
+    records = RAW_LORA.decode(DecodeInput.of_lora(uplink), DecodeContext(device_urn=URN))
     assert [r.model_dump(exclude_none=True) for r in records] == expected
     assert all(isinstance(r, SenmlRecord) for r in records)

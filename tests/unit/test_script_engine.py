@@ -7,17 +7,17 @@ from typing import Literal
 
 import pytest
 
-from senflow.common.events import CodecSnapshot
-from senflow.common.uplinks import LoraUplink
-from senflow.router.decoders.base import DecodeContext
-from senflow.router.decoders.script_contracts import data_records
-from senflow.router.decoders.script_engine import (
+from senflow.codecs.base import DecodeContext, DecodeInput
+from senflow.codecs.script_contracts import data_records
+from senflow.codecs.script_engine import (
     ScriptDecoder,
     ScriptFailed,
     ScriptLimits,
     ScriptStats,
     as_decoder,
 )
+from senflow.common.events import CodecSnapshot
+from senflow.common.uplinks import LoraUplink
 
 URN = "urn:dev:DEVEUI:0123456789ABCDEF:"
 AT = datetime(2020, 3, 31, 10, 32, 30, 500000, tzinfo=UTC)
@@ -70,13 +70,15 @@ function decodeUplink(input) {
 """
 
 
-def uplink(payload_hex: str, f_port: int = 1, f_cnt: int = 7) -> LoraUplink:
-    return LoraUplink(
-        dev_eui="0123456789abcdef",
-        f_port=f_port,
-        f_cnt_up=f_cnt,
-        payload_hex=payload_hex,
-        received_at=AT,
+def uplink(payload_hex: str, f_port: int = 1, f_cnt: int = 7) -> DecodeInput:
+    return DecodeInput.of_lora(
+        LoraUplink(
+            dev_eui="0123456789abcdef",
+            f_port=f_port,
+            f_cnt_up=f_cnt,
+            payload_hex=payload_hex,
+            received_at=AT,
+        )
     )
 
 
@@ -94,7 +96,7 @@ def codec(
     )
 
 
-def decoded(decoder: ScriptDecoder, up: LoraUplink) -> list[dict[str, object]]:
+def decoded(decoder: ScriptDecoder, up: DecodeInput) -> list[dict[str, object]]:
     return [r.model_dump(exclude_none=True) for r in decoder.decode(up, CTX)]
 
 

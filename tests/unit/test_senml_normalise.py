@@ -2,7 +2,7 @@
 
 import pytest
 
-from senflow.router.decoders.senml_normalise import normalise
+from senflow.codecs.senml_normalise import normalise
 
 URN = "urn:dev:DEVEUI:0123456789ABCDEF:"
 NOW = 1585650750.5

@@ -6,10 +6,10 @@ from datetime import UTC, datetime
 import cbor2
 import pytest
 
+from senflow.codecs.base import DecodeContext, DecodeInput, Decoder
+from senflow.codecs.senml_pack import SENML
+from senflow.codecs.thingsml import THINGSML
 from senflow.common.uplinks import LoraUplink
-from senflow.router.decoders.base import DecodeContext, Decoder
-from senflow.router.decoders.senml_lora import SENML
-from senflow.router.decoders.thingsml import THINGSML
 
 URN = "urn:dev:DEVEUI:0123456789ABCDEF:"
 AT = datetime(2020, 3, 31, 10, 32, 30, 500000, tzinfo=UTC)
@@ -52,7 +52,8 @@ def _decode(decoder: Decoder, payload_hex: str) -> list[dict[str, object]]:
     uplink = LoraUplink(
         dev_eui="0123456789abcdef", f_port=1, f_cnt_up=7, payload_hex=payload_hex, received_at=AT
     )
-    return [r.model_dump(exclude_none=True) for r in decoder.decode(uplink, DecodeContext(URN))]
+    records = decoder.decode(DecodeInput.of_lora(uplink), DecodeContext(URN))
+    return [r.model_dump(exclude_none=True) for r in records]
 
 
 SENML_VALID = {

@@ -28,6 +28,20 @@ class SenmlRecord(Contract):
 SenmlPack = tuple[SenmlRecord, ...]
 
 
+# The URN scheme of each network type's identifier (RFC 9039 where one exists).
+URN_SCHEMES: dict[str, str] = {
+    "KPNLORA": "DEVEUI",
+    "M2M": "IMEI",
+    "INTERNET": "DVNUUID",
+    "MQTT": "MQTT",
+}
+
+
 def device_urn(network_scheme: str, identifier: str) -> str:
     """The SenML base name of a device: `urn:dev:<SCHEME>:<ID>:` (trailing colon included)."""
     return f"urn:dev:{network_scheme}:{identifier}:"
+
+
+def network_urn(network_type: str, identifier: str) -> str:
+    """The SenML base name of the device with this identifier on this network type."""
+    return device_urn(URN_SCHEMES[network_type], identifier)

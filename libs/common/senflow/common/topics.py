@@ -24,6 +24,7 @@ REGISTRY_DESTINATIONS = "senflow.registry.destinations.v1"
 REGISTRY_CODECS = "senflow.registry.codecs.v1"
 
 UPLINKS_RAW_LORA = "senflow.uplinks.lora.raw.v1"
+UPLINKS_RAW_DEVICE = "senflow.uplinks.device.raw.v1"  # Internet, M2M, MQTT
 UPLINKS_DEADLETTER = "senflow.uplinks.deadletter.v1"
 DELIVERIES = "senflow.deliveries.v1"
 DELIVERIES_DEADLETTER = "senflow.deliveries.deadletter.v1"
@@ -43,6 +44,7 @@ ALL_TOPICS: tuple[TopicSpec, ...] = (
         )
     ),
     TopicSpec(UPLINKS_RAW_LORA, DATA_PARTITIONS),
+    TopicSpec(UPLINKS_RAW_DEVICE, DATA_PARTITIONS),
     TopicSpec(UPLINKS_DEADLETTER, DATA_PARTITIONS),
     TopicSpec(DELIVERIES, DATA_PARTITIONS),
     TopicSpec(DELIVERIES_DEADLETTER, DATA_PARTITIONS),

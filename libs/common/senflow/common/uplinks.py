@@ -1,8 +1,10 @@
 """Uplinks as they enter the platform, per network type."""
 
-from typing import Annotated
+import base64
+import binascii
+from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, Field
+from pydantic import AwareDatetime, Field, field_validator
 
 from senflow.common.contract import Contract
 
@@ -43,3 +45,55 @@ class LoraUplink(Contract):
     received_at: AwareDatetime
     radio: LoraRadio | None = None
     location: LoraLocation | None = None
+
+
+DirectNetworkType = Literal["INTERNET", "M2M", "MQTT"]
+
+# An uplink's payload, at most: what the HTTP ingest and the MQTT bridge accept.
+MAX_DIRECT_PAYLOAD_BYTES = 64 * 1024
+
+
+class DeviceUplink(Contract):
+    """An uplink a device sent to Senflow itself (Internet and M2M over HTTPS, MQTT), on
+    `senflow.uplinks.device.raw.v1`, published by the HTTP ingest or the MQTT bridge.
+
+    Key: `<network_type>:<identifier>` (one device's uplinks stay in order). Header
+    `senflow-message-id` carries the id the ingest gave the uplink (and answered the device
+    with); the router keeps it through to every delivery.
+    """
+
+    network_type: DirectNetworkType
+    identifier: Annotated[
+        str, Field(min_length=1, max_length=128, description="DvnUUID, IMEI or MQTT client id")
+    ]
+    payload_base64: Annotated[
+        str,
+        Field(
+            max_length=(MAX_DIRECT_PAYLOAD_BYTES + 2) // 3 * 4,
+            description="The body the device sent, standard base64",
+        ),
+    ]
+    content_type: Annotated[
+        str | None, Field(max_length=200, description="As the device declared it, if it did")
+    ] = None
+    received_at: AwareDatetime
+    source: Annotated[
+        str | None, Field(max_length=300, description="Where it came in: the MQTT topic")
+    ] = None
+
+    @field_validator("payload_base64")
+    @classmethod
+    def _is_base64(cls, value: str) -> str:
+        try:
+            base64.b64decode(value, validate=True)
+        except binascii.Error as err:
+            raise ValueError(f"not standard base64: {err}") from err
+        return value
+
+    @property
+    def payload(self) -> bytes:
+        return base64.b64decode(self.payload_base64)
+
+    @property
+    def key(self) -> bytes:
+        return f"{self.network_type}:{self.identifier}".encode()

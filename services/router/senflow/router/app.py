@@ -1,4 +1,5 @@
-"""The router's faust app: one agent per ingest topic, with a per-message error boundary.
+"""The router's faust app: one agent per ingest topic (LoRa; Internet, M2M and MQTT),
+with a per-message error boundary.
 
 Faust acknowledges an event even when the agent raises, so the agent never lets an
 exception escape: every failure becomes a dead letter carrying its cause. Every record an
@@ -24,11 +25,11 @@ from senflow.common.deliveries import Delivery
 from senflow.common.errors import ContractError
 from senflow.common.ops_server import OpsServer
 from senflow.common.serde import dumps, loads
-from senflow.common.uplinks import LoraUplink
+from senflow.common.uplinks import DeviceUplink, LoraUplink
 from senflow.router import metrics
-from senflow.router.decoders.resolver import DecoderResolver
 from senflow.router.errors import InvalidUplink, NoFlow, UnknownDevice, UplinkRejected
-from senflow.router.routing import route_lora
+from senflow.router.resolver import DecoderResolver
+from senflow.router.routing import Routed, route_device, route_lora
 from senflow.router.settings import RouterSettings
 from senflow.router.view import RegistryView
 
@@ -110,6 +111,7 @@ def create_app(settings: RouterSettings) -> tuple[faust.App, RegistryView]:
         broker_heartbeat_interval=settings.heartbeat_interval_s,
     )
     raw_lora = app.topic(topics.UPLINKS_RAW_LORA, key_serializer="raw", value_serializer="raw")
+    raw_device = app.topic(topics.UPLINKS_RAW_DEVICE, key_serializer="raw", value_serializer="raw")
     deliveries = app.topic(topics.DELIVERIES, key_serializer="raw", value_serializer="raw")
     dead_letters = app.topic(
         topics.UPLINKS_DEADLETTER, key_serializer="raw", value_serializer="raw"
@@ -151,19 +153,24 @@ def create_app(settings: RouterSettings) -> tuple[faust.App, RegistryView]:
         )
         return sent
 
+    def parse_and_route(event: Any, message_id: str) -> Routed:
+        """Route a raw uplink of either ingest topic; `UplinkRejected` when it cannot be."""
+        try:
+            if event.message.topic == topics.UPLINKS_RAW_LORA:
+                return route_lora(loads(LoraUplink, event.value), message_id, view, decoders)
+            return route_device(loads(DeviceUplink, event.value), message_id, view, decoders)
+        except ContractError as err:
+            raise InvalidUplink(str(err)) from err
+
     async def route(event: Any, message_id: str) -> "list[asyncio.Future[Any]]":
         """The records this uplink makes: deliveries and dead letters (not yet confirmed)."""
         await view_service.follower.wait_loaded()
         try:
-            uplink = loads(LoraUplink, event.value)
-        except ContractError as err:
-            raise InvalidUplink(str(err)) from err
-        try:
-            routed = route_lora(uplink, message_id, view, decoders)
+            routed = parse_and_route(event, message_id)
         except (UnknownDevice, NoFlow):
             # The registry may have published this device or flow a moment ago.
             await view_service.follower.catch_up(_published_at(event.message.timestamp))
-            routed = route_lora(uplink, message_id, view, decoders)
+            routed = parse_and_route(event, message_id)
         metrics.UPLINKS.labels("routed").inc()
         metrics.DELIVERIES_EMITTED.inc(len(routed.deliveries))
         outputs = [await deliveries.send(**_delivery_record(d)) for d in routed.deliveries]
@@ -180,8 +187,8 @@ def create_app(settings: RouterSettings) -> tuple[faust.App, RegistryView]:
             )
         return outputs
 
-    @app.agent(raw_lora)
-    async def route_lora_uplinks(stream: faust.StreamT[bytes]) -> None:
+    async def route_stream(stream: faust.StreamT[bytes]) -> None:
+        """The error boundary: every uplink ends as its records or as a dead letter."""
         async for event in stream.events():
             message_id = message_id_of(event)
             try:
@@ -196,6 +203,9 @@ def create_app(settings: RouterSettings) -> tuple[faust.App, RegistryView]:
                 outputs = [await dead_letter(event, message_id, unexpected)]
             for sent in outputs:
                 sent.add_done_callback(_stop_if_refused)
+
+    app.agent(raw_lora, name="route_lora_uplinks")(route_stream)
+    app.agent(raw_device, name="route_device_uplinks")(route_stream)
 
     return app, view
 

@@ -4,12 +4,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC
 
+from senflow.codecs.base import DecodeContext, DecodeInput, Decoder
+from senflow.codecs.catalogue import BUILT_IN
 from senflow.common.deliveries import DecoderRef, Delivery, delivery_id_of
-from senflow.common.events import DeviceSnapshot
-from senflow.common.senml import SenmlRecord, device_urn
-from senflow.common.uplinks import LoraUplink
-from senflow.router.decoders.base import DecodeContext, Decoder
-from senflow.router.decoders.catalogue import BUILT_IN
+from senflow.common.events import DeviceSnapshot, NetworkType
+from senflow.common.senml import SenmlRecord, network_urn
+from senflow.common.uplinks import DeviceUplink, LoraUplink
 from senflow.router.errors import DecodeFailed, DeviceDeactivated, NoFlow, UnknownDevice
 from senflow.router.view import RegistryView
 
@@ -36,19 +36,49 @@ def route_lora(
     view: RegistryView,
     decoders: Callable[[str], Decoder | None] = BUILT_IN.get,
 ) -> Routed:
+    """`route` for an uplink from the LoRaWAN network server (device by DevEUI)."""
+    return route(
+        "KPNLORA", uplink.dev_eui.upper(), DecodeInput.of_lora(uplink), message_id, view, decoders
+    )
+
+
+def route_device(
+    uplink: DeviceUplink,
+    message_id: str,
+    view: RegistryView,
+    decoders: Callable[[str], Decoder | None] = BUILT_IN.get,
+) -> Routed:
+    """`route` for an uplink a device sent itself (Internet, M2M, MQTT)."""
+    return route(
+        uplink.network_type,
+        uplink.identifier,
+        DecodeInput.of_device(uplink),
+        message_id,
+        view,
+        decoders,
+    )
+
+
+def route(
+    network_type: NetworkType,
+    identifier: str,
+    uplink: DecodeInput,
+    message_id: str,
+    view: RegistryView,
+    decoders: Callable[[str], Decoder | None] = BUILT_IN.get,
+) -> Routed:
     """Every delivery this uplink makes: one per destination of each of the device's flows,
     per decoder of that flow, and each (flow, decoder) that failed. Raises an
     `UplinkRejected` when the uplink has nowhere to go at all."""
-    dev_eui = uplink.dev_eui.upper()
-    device = view.device_by_network("KPNLORA", dev_eui)
+    device = view.device_by_network(network_type, identifier)
     if device is None:
-        raise UnknownDevice(f"no device has DevEUI {dev_eui}")
+        raise UnknownDevice(f"no {network_type} device has identifier {identifier}")
     if device.status != "active":
         raise DeviceDeactivated(f"device {device.id} is deactivated")
     flows = view.flows_of(device.id)
     if not flows:
         raise NoFlow(f"device {device.id} is in no enabled flow")
-    ctx = DecodeContext(device_urn=device_urn("DEVEUI", dev_eui))
+    ctx = DecodeContext(device_urn=network_urn(network_type, identifier))
     decoded: dict[str, tuple[SenmlRecord, ...] | DecodeFailed] = {}
     routed = Routed(device)
     for flow in flows:
@@ -82,7 +112,7 @@ def route_lora(
 
 
 def _decode(
-    decoder: Decoder | None, decoder_id: str, uplink: LoraUplink, ctx: DecodeContext
+    decoder: Decoder | None, decoder_id: str, uplink: DecodeInput, ctx: DecodeContext
 ) -> tuple[SenmlRecord, ...] | DecodeFailed:
     if decoder is None:
         return DecodeFailed(f"decoder {decoder_id} is not available in this router")

@@ -8,16 +8,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from senflow.common.events import NetworkType
-from senflow.common.senml import device_urn
+from senflow.common.senml import network_urn
 from senflow.registry.domain import rules
 from senflow.registry.errors import InvalidField
-
-URN_SCHEMES: dict[str, str] = {
-    "KPNLORA": "DEVEUI",
-    "M2M": "IMEI",
-    "INTERNET": "DVNUUID",
-    "MQTT": "MQTT",
-}
 
 
 @dataclass(frozen=True)
@@ -29,7 +22,7 @@ class NetworkIdentity:
 
     @property
     def urn(self) -> str:
-        return device_urn(URN_SCHEMES[self.network_type], self.identifier)
+        return network_urn(self.network_type, self.identifier)
 
 
 def _required(body: dict[str, Any], name: str) -> str:

@@ -24,18 +24,17 @@ from typing import Protocol, cast
 
 import quickjs  # type: ignore[import-untyped]
 
-from senflow.common.errors import SenflowError
-from senflow.common.events import CodecSnapshot
-from senflow.common.senml import SenmlRecord
-from senflow.common.uplinks import LoraUplink
-from senflow.router.decoders.base import DecodeContext, Decoder
-from senflow.router.decoders.script_contracts import (
+from senflow.codecs.base import DecodeContext, DecodeInput, Decoder
+from senflow.codecs.script_contracts import (
     ENTRY_POINTS,
     HARNESS_JS,
     script_answer,
     script_input,
 )
-from senflow.router.decoders.senml_normalise import normalise
+from senflow.codecs.senml_normalise import normalise
+from senflow.common.errors import SenflowError
+from senflow.common.events import CodecSnapshot
+from senflow.common.senml import SenmlRecord
 
 logger = logging.getLogger(__name__)
 
@@ -108,7 +107,7 @@ class ScriptDecoder:
         codec = self.snapshot
         return Decoder(id=codec.id, version=codec.version, name=codec.name, decode=self.decode)
 
-    def decode(self, uplink: LoraUplink, ctx: DecodeContext) -> tuple[SenmlRecord, ...]:
+    def decode(self, uplink: DecodeInput, ctx: DecodeContext) -> tuple[SenmlRecord, ...]:
         with self._lock:
             try:
                 warnings, records = self._decode(uplink, ctx)
@@ -121,7 +120,7 @@ class ScriptDecoder:
         return records
 
     def _decode(
-        self, uplink: LoraUplink, ctx: DecodeContext
+        self, uplink: DecodeInput, ctx: DecodeContext
     ) -> tuple[tuple[str, ...], tuple[SenmlRecord, ...]]:
         contract = self.snapshot.contract
         output = self._run(script_input(contract, uplink, ctx))

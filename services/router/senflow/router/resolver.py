@@ -3,12 +3,11 @@ once per version (from the registry view), each measured."""
 
 import time
 
+from senflow.codecs.base import DecodeContext, DecodeInput, Decoder
+from senflow.codecs.catalogue import BUILT_IN
+from senflow.codecs.script_engine import ScriptFailed, as_decoder
 from senflow.common.senml import SenmlRecord
-from senflow.common.uplinks import LoraUplink
 from senflow.router import metrics
-from senflow.router.decoders.base import DecodeContext, Decoder
-from senflow.router.decoders.catalogue import BUILT_IN
-from senflow.router.decoders.script_engine import ScriptFailed, as_decoder
 from senflow.router.view import RegistryView
 
 
@@ -48,7 +47,7 @@ def _measured(decoder: Decoder) -> Decoder:
     seconds = metrics.DECODE_SECONDS.labels(decoder.id)
     failures = metrics.DECODE_FAILURES.labels(decoder.id)
 
-    def decode(uplink: LoraUplink, ctx: DecodeContext) -> tuple[SenmlRecord, ...]:
+    def decode(uplink: DecodeInput, ctx: DecodeContext) -> tuple[SenmlRecord, ...]:
         started = time.perf_counter()
         try:
             return decoder.decode(uplink, ctx)
@@ -62,7 +61,7 @@ def _measured(decoder: Decoder) -> Decoder:
 
 
 def _failing(codec_id: str, version: int, name: str, err: ScriptFailed) -> Decoder:
-    def decode(_uplink: LoraUplink, _ctx: DecodeContext) -> tuple[SenmlRecord, ...]:
+    def decode(_uplink: DecodeInput, _ctx: DecodeContext) -> tuple[SenmlRecord, ...]:
         raise err
 
     return Decoder(codec_id, version, name, decode)

@@ -13,10 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
+from senflow.codecs.base import DecodeContext, DecodeInput, Decoder
+from senflow.codecs.binary import read_int, with_base
 from senflow.common.senml import SenmlRecord
-from senflow.common.uplinks import LoraUplink
-from senflow.router.decoders.base import DecodeContext, Decoder
-from senflow.router.decoders.binary import read_int, with_base
 
 STANDARD_GRAVITY_M_S2 = 9.80665
 ELSYS_ACCELERATION_PER_G = 63  # Elsys: "-128 --> 127, +/-63 = 1G"
@@ -95,8 +94,8 @@ _TYPES: dict[int, tuple[_Field, ...]] = {
 }
 
 
-def decode(uplink: LoraUplink, ctx: DecodeContext) -> tuple[SenmlRecord, ...]:
-    payload = bytes.fromhex(uplink.payload_hex)
+def decode(uplink: DecodeInput, ctx: DecodeContext) -> tuple[SenmlRecord, ...]:
+    payload = uplink.payload
     if not payload:
         raise ValueError("empty payload: no Elsys type at offset 0")
     records: list[SenmlRecord] = []

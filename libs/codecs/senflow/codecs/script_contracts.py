@@ -18,8 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC
 from typing import Literal
 
-from senflow.common.uplinks import LoraUplink
-from senflow.router.decoders.base import DecodeContext
+from senflow.codecs.base import DecodeContext, DecodeInput
 
 ContractName = Literal["kpn", "ts013"]
 ENTRY_POINTS: dict[ContractName, str] = {"kpn": "main", "ts013": "decodeUplink"}
@@ -64,23 +63,23 @@ class ScriptAnswer:
     warnings: tuple[str, ...] = ()
 
 
-def script_input(contract: ContractName, uplink: LoraUplink, ctx: DecodeContext) -> str:
+def script_input(contract: ContractName, uplink: DecodeInput, ctx: DecodeContext) -> str:
     """The JSON text handed to the script's entry point."""
     if contract == "kpn":
         body: dict[str, object] = {
             "encoding": "hex",
-            "payload": uplink.payload_hex.lower(),
+            "payload": uplink.payload.hex(),
             "metadata": {
                 "urn": ctx.device_urn,
                 "ingestion": {"timestamp": round(uplink.received_at.timestamp() * 1000)},
                 "fPort": uplink.f_port,
-                "fCnt": uplink.f_cnt_up,
+                "fCnt": uplink.f_cnt,
             },
         }
     else:
         received = uplink.received_at.astimezone(UTC).isoformat(timespec="milliseconds")
         body = {
-            "bytes": list(bytes.fromhex(uplink.payload_hex)),
+            "bytes": list(uplink.payload),
             "fPort": uplink.f_port,
             "recvTime": received.replace("+00:00", "Z"),  # as JS `Date.toISOString()` has it
             "variables": {},

@@ -9,12 +9,11 @@ URN as `bn` and the receive time as `bt`):
 Without a location there is nothing to add: the result is empty, which is not an error.
 """
 
+from senflow.codecs.base import DecodeContext, DecodeInput, Decoder
 from senflow.common.senml import SenmlRecord
-from senflow.common.uplinks import LoraUplink
-from senflow.router.decoders.base import DecodeContext, Decoder
 
 
-def decode(uplink: LoraUplink, ctx: DecodeContext) -> tuple[SenmlRecord, ...]:
+def decode(uplink: DecodeInput, ctx: DecodeContext) -> tuple[SenmlRecord, ...]:
     location = uplink.location
     if location is None:
         return ()

@@ -3,21 +3,22 @@
 Records, in this order (the first carries the device URN as `bn` and the receive time as
 `bt`, exactly as `raw_lora`):
 - `payload`: the payload as upper-case hex (`vs`); `port`: the FPort (`v`);
-- `fcnt`: the uplink frame counter FCntUp (`v`), always present;
+- `fcnt`: the uplink frame counter FCntUp (`v`), always present on LoRa uplinks;
 - from the radio metadata, each only when the network server reported it:
   `rssi` (`v`, in dBm, without `u`: RFC 8428's unit registry has `dBW` but no `dBm`, and
   converting would surprise everyone who reads RSSI in dBm), `snr` (`v`, `u` `dB`),
   `sf` (`v`, the spreading factor 6-12), `gateways` (`v`, how many gateways received it).
 """
 
+from senflow.codecs import raw_lora
+from senflow.codecs.base import DecodeContext, DecodeInput, Decoder
 from senflow.common.senml import SenmlRecord
-from senflow.common.uplinks import LoraUplink
-from senflow.router.decoders import raw_lora
-from senflow.router.decoders.base import DecodeContext, Decoder
 
 
-def decode(uplink: LoraUplink, ctx: DecodeContext) -> tuple[SenmlRecord, ...]:
-    records = [*raw_lora.decode(uplink, ctx), SenmlRecord(n="fcnt", v=uplink.f_cnt_up)]
+def decode(uplink: DecodeInput, ctx: DecodeContext) -> tuple[SenmlRecord, ...]:
+    records = list(raw_lora.decode(uplink, ctx))
+    if uplink.f_cnt is not None:
+        records.append(SenmlRecord(n="fcnt", v=uplink.f_cnt))
     radio = uplink.radio
     if radio is not None:
         if radio.rssi is not None:

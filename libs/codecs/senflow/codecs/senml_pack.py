@@ -1,4 +1,5 @@
-"""`› SenML pass-through`: the LoRa payload is a SenML pack, validated and normalised.
+"""`› SenML pass-through`: the payload (LoRa, or posted by the device) is a SenML pack,
+validated and normalised.
 
 The payload is SenML JSON when it starts with `[` (leading whitespace allowed), otherwise
 SenML CBOR with the integer labels of RFC 8428 §6 (string keys pass through as labels).
@@ -18,10 +19,9 @@ from decimal import Decimal
 
 import cbor2
 
+from senflow.codecs.base import DecodeContext, DecodeInput, Decoder
+from senflow.codecs.senml_normalise import normalise
 from senflow.common.senml import SenmlRecord
-from senflow.common.uplinks import LoraUplink
-from senflow.router.decoders.base import DecodeContext, Decoder
-from senflow.router.decoders.senml_normalise import normalise
 
 SENML_CBOR_LABELS: Mapping[int, str] = {
     -1: "bver",
@@ -113,8 +113,8 @@ def _cbor_value(index: int, label: str, value: object) -> object:
     return value
 
 
-def decode(uplink: LoraUplink, ctx: DecodeContext) -> tuple[SenmlRecord, ...]:
-    records = parse_pack(bytes.fromhex(uplink.payload_hex))
+def decode(uplink: DecodeInput, ctx: DecodeContext) -> tuple[SenmlRecord, ...]:
+    records = parse_pack(uplink.payload)
     return normalise(records, ctx.device_urn, uplink.received_at.timestamp())
 
 

@@ -11,10 +11,9 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from senflow.codecs.base import DecodeContext, DecodeInput, Decoder
+from senflow.codecs.binary import read_int, with_base
 from senflow.common.senml import SenmlRecord
-from senflow.common.uplinks import LoraUplink
-from senflow.router.decoders.base import DecodeContext, Decoder
-from senflow.router.decoders.binary import read_int, with_base
 
 STANDARD_GRAVITY_M_S2 = 9.80665
 
@@ -63,8 +62,8 @@ _TYPES: dict[int, tuple[_Field, ...]] = {
 }
 
 
-def decode(uplink: LoraUplink, ctx: DecodeContext) -> tuple[SenmlRecord, ...]:
-    payload = bytes.fromhex(uplink.payload_hex)
+def decode(uplink: DecodeInput, ctx: DecodeContext) -> tuple[SenmlRecord, ...]:
+    payload = uplink.payload
     if not payload:
         raise ValueError("empty payload: no Cayenne LPP channel at offset 0")
     records: list[SenmlRecord] = []

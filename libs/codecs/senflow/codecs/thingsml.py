@@ -9,11 +9,10 @@ the pack is then normalised like plain SenML (`senml_normalise`). An unknown ind
 
 from collections.abc import Mapping
 
+from senflow.codecs.base import DecodeContext, DecodeInput, Decoder
+from senflow.codecs.senml_normalise import normalise
+from senflow.codecs.senml_pack import SENML_CBOR_LABELS, parse_pack
 from senflow.common.senml import SenmlRecord
-from senflow.common.uplinks import LoraUplink
-from senflow.router.decoders.base import DecodeContext, Decoder
-from senflow.router.decoders.senml_lora import SENML_CBOR_LABELS, parse_pack
-from senflow.router.decoders.senml_normalise import normalise
 
 INDEX_LABEL = "i_"
 THINGSML_CBOR_LABELS: Mapping[int, str] = {**SENML_CBOR_LABELS, 23: INDEX_LABEL}
@@ -84,8 +83,8 @@ def _expanded(index: int, record: dict[str, object]) -> dict[str, object]:
     return expanded
 
 
-def decode(uplink: LoraUplink, ctx: DecodeContext) -> tuple[SenmlRecord, ...]:
-    records = parse_pack(bytes.fromhex(uplink.payload_hex), THINGSML_CBOR_LABELS)
+def decode(uplink: DecodeInput, ctx: DecodeContext) -> tuple[SenmlRecord, ...]:
+    records = parse_pack(uplink.payload, THINGSML_CBOR_LABELS)
     return normalise(expand_indices(records), ctx.device_urn, uplink.received_at.timestamp())
 
 

@@ -2,9 +2,8 @@
 
 from typing import Literal
 
+from senflow.codecs.base import DecodeContext, DecodeInput
 from senflow.common.senml import SenmlRecord
-from senflow.common.uplinks import LoraUplink
-from senflow.router.decoders.base import DecodeContext
 
 
 def read_int(
@@ -27,7 +26,7 @@ def read_int(
 
 
 def with_base(
-    records: list[SenmlRecord], uplink: LoraUplink, ctx: DecodeContext
+    records: list[SenmlRecord], uplink: DecodeInput, ctx: DecodeContext
 ) -> tuple[SenmlRecord, ...]:
     """The pack with the device URN (`bn`) and the receive time (`bt`) on its first record."""
     base = {"bn": ctx.device_urn, "bt": uplink.received_at.timestamp()}
