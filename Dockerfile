@@ -28,5 +28,5 @@ RUN groupadd --system --gid 10001 senflow \
 COPY --from=build /opt/senflow /opt/senflow
 USER 10001:10001
 WORKDIR /home/senflow
-EXPOSE 8080 8081 8082
+EXPOSE 8080 8081 8082 8090 8091
 CMD ["senflow-registry", "serve"]

@@ -1,6 +1,7 @@
-"""The three services as processes, sharing one run id so their consumer groups never mix
-with a platform that `make up` left running."""
+"""The services (registry, router, dispatcher, HTTP ingest) as processes, sharing one run
+id so their consumer groups never mix with a platform that `make up` left running."""
 
+import asyncio
 import contextlib
 import secrets
 from collections.abc import Iterator
@@ -16,7 +17,9 @@ class Platform:
     registry: ServiceProcess
     router: ServiceProcess
     dispatcher: ServiceProcess
+    ingest: ServiceProcess
     api_url: str
+    ingest_url: str
     admin_token: str
     kafka_bootstrap: str
     database_url: str
@@ -40,6 +43,8 @@ def platform_env(kafka_bootstrap: str, database_url: str, run_id: str) -> dict[s
         "DISPATCHER_BACKOFF_INITIAL_S": "0.2",
         "DISPATCHER_BACKOFF_MAX_S": "1.0",
         "DISPATCHER_MAX_ATTEMPTS": "4",
+        "INGEST_HTTP_PORT": str(free_port()),
+        "INGEST_OPS_PORT": str(free_port()),
     }
 
 
@@ -48,6 +53,13 @@ def _service(name: str, argv: list[str], port_var: str, env: dict[str, str]) -> 
     logs.mkdir(parents=True, exist_ok=True)
     ready_url = f"http://127.0.0.1:{env[port_var]}/readyz"
     return ServiceProcess(name, argv, env, ready_url, logs / f"{name}.log")
+
+
+async def ensure_running(*services: ServiceProcess) -> None:
+    """Start again those of `services` that exited (e.g. after the broker was stopped)."""
+    for service in services:
+        if service.proc is None or service.proc.poll() is not None:
+            await asyncio.to_thread(service.start)
 
 
 @contextlib.contextmanager
@@ -59,6 +71,7 @@ def running_platform(
         _service("registry", ["senflow-registry", "serve"], "REGISTRY_HTTP_PORT", env),
         _service("router", ["senflow-router"], "ROUTER_HTTP_PORT", env),
         _service("dispatcher", ["senflow-dispatcher"], "DISPATCHER_HTTP_PORT", env),
+        _service("ingest", ["senflow-ingest"], "INGEST_OPS_PORT", env),
     ]
     started: list[ServiceProcess] = []
     try:
@@ -68,6 +81,7 @@ def running_platform(
         yield Platform(
             *services,
             api_url=f"http://127.0.0.1:{env['REGISTRY_HTTP_PORT']}",
+            ingest_url=f"http://127.0.0.1:{env['INGEST_HTTP_PORT']}",
             admin_token=env["REGISTRY_ADMIN_TOKEN"],
             kafka_bootstrap=kafka_bootstrap,
             database_url=database_url,

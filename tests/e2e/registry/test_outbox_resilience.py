@@ -13,7 +13,7 @@ from senflow.common import topics
 from tests.support import infra
 from tests.support.api import Api, create_customer, wait_outbox_drained
 from tests.support.kafka import TopicReader
-from tests.support.platform import Platform
+from tests.support.platform import Platform, ensure_running
 from tests.support.processes import ServiceProcess, free_port
 
 pytestmark = pytest.mark.e2e
@@ -60,12 +60,6 @@ async def _read_all(
     return _versions_by_device(reader, device_ids)
 
 
-async def _ensure_running(*services: ServiceProcess) -> None:
-    for service in services:
-        if service.proc is None or service.proc.poll() is not None:
-            await asyncio.to_thread(service.start)
-
-
 async def test_all_changes_arrive_in_order_when_kafka_was_down(
     platform: Platform, admin: Api
 ) -> None:
@@ -92,7 +86,9 @@ async def test_all_changes_arrive_in_order_when_kafka_was_down(
             await reader.stop()
         assert versions == {d: list(range(2, 27)) for d in device_ids}
     finally:
-        await _ensure_running(platform.registry, platform.router, platform.dispatcher)
+        await ensure_running(
+            platform.registry, platform.router, platform.dispatcher, platform.ingest
+        )
 
 
 async def test_nothing_is_lost_when_the_relay_is_killed_mid_batch(
@@ -140,7 +136,7 @@ async def test_nothing_is_lost_when_the_relay_is_killed_mid_batch(
         await reader.stop()
         writer.stop()
         relay.kill()
-        await _ensure_running(platform.registry)
+        await ensure_running(platform.registry)
 
 
 async def _wait_partly_published(database_url: str, total: int) -> int:
