@@ -15,20 +15,23 @@ $(STAMP): requirements-dev.txt constraints.txt $(wildcard */*/pyproject.toml)
 
 install: $(STAMP)  ## the virtualenv with every component and dev tool, pinned
 
-up: install  ## Kafka + PostgreSQL + registry, router, dispatcher; returns when all are ready
+up: install  ## Kafka + PostgreSQL + Mosquitto + the services; returns when all are ready
 	scripts/kafka.sh start
 	scripts/postgres.sh start
+	scripts/mosquitto.sh start
 	scripts/services.sh start
-	@echo "Senflow is up: registry API http://127.0.0.1:8080 (docs at /docs), Kafka 127.0.0.1:9092"
+	@echo "Senflow is up: registry API http://127.0.0.1:8080 (docs at /docs), Kafka 127.0.0.1:9092,"
+	@echo "  device ingest http://127.0.0.1:8090/ingestion/{ip,m2m}/senml/v1, MQTT 127.0.0.1:1883"
 	@echo "Admin token and platform key: $$(scripts/env.sh)"
 
 down:  ## stop what `make up` started (data is kept in .senflow/)
 	scripts/services.sh stop
+	scripts/mosquitto.sh stop
 	scripts/postgres.sh stop
 	scripts/kafka.sh stop
 
 status:
-	@scripts/services.sh status; scripts/kafka.sh status; scripts/postgres.sh status
+	@scripts/services.sh status; scripts/kafka.sh status; scripts/postgres.sh status; scripts/mosquitto.sh status
 
 demo: up  ## `make up`, then the demo scenario
 	set -a && source "$$(scripts/env.sh)" && set +a && $(VENV)/bin/senflow-demo

@@ -114,6 +114,7 @@ async def measure(
     uplinks: int,
     devices: int,
     runs: int,
+    cases: tuple[str, ...] = (),
 ) -> dict[str, str]:
     results: dict[str, list[float]] = {}
     async with httpx.AsyncClient(base_url=api_url, timeout=30) as client:
@@ -125,6 +126,8 @@ async def measure(
                 await kafka_pipe(bootstrap, uplinks, size)
             )
             for name, (decoder, payload) in CASES.items():
+                if cases and name not in cases:
+                    continue
                 await api.ok(
                     "PATCH",
                     f"/flows/{flow_id}",
@@ -144,6 +147,7 @@ def main() -> None:
     parser.add_argument("--uplinks", type=int, default=5000)
     parser.add_argument("--devices", type=int, default=50)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--case", action="append", choices=list(CASES), help="only these")
     args = parser.parse_args()
     with platform_for_bench() as platform:
         platform.dispatcher.stop()  # measure the router alone
@@ -156,6 +160,7 @@ def main() -> None:
                 args.uplinks,
                 args.devices,
                 args.runs,
+                tuple(args.case or ()),
             )
         )
     print(f"\n{args.uplinks} uplinks, {args.devices} devices, {args.runs} runs: median (min–max)")

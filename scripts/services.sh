@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the Senflow services locally (registry, router, dispatcher, HTTP ingest), with the same commands as docker-compose.yml.
+# Runs the Senflow services locally (registry, router, dispatcher, HTTP ingest, MQTT bridge), with the same commands as docker-compose.yml.
 #   scripts/services.sh start|stop|status
 # `start` returns once every service answers /readyz. Only processes it started are stopped.
 source "$(dirname "$0")/lib.sh"
@@ -17,6 +17,7 @@ SERVICES=(
   "router|senflow-router|http://127.0.0.1:${ROUTER_HTTP_PORT:-8081}/readyz"
   "dispatcher|senflow-dispatcher|http://127.0.0.1:${DISPATCHER_HTTP_PORT:-8082}/readyz"
   "ingest|senflow-ingest|http://127.0.0.1:${INGEST_OPS_PORT:-8091}/readyz"
+  "mqtt-bridge|senflow-mqtt-bridge|http://127.0.0.1:${MQTT_BRIDGE_HTTP_PORT:-8083}/readyz"
 )
 
 ready() { curl -fsS -o /dev/null --max-time 2 "$1" 2>/dev/null; }

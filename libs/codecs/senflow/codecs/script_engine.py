@@ -108,6 +108,16 @@ class ScriptDecoder:
         return Decoder(id=codec.id, version=codec.version, name=codec.name, decode=self.decode)
 
     def decode(self, uplink: DecodeInput, ctx: DecodeContext) -> tuple[SenmlRecord, ...]:
+        records, warnings = self.decode_with_warnings(uplink, ctx)
+        for warning in warnings:
+            logger.debug("DIY decoder warning: %s", warning, extra={"codec_id": self.snapshot.id})
+        return records
+
+    def decode_with_warnings(
+        self, uplink: DecodeInput, ctx: DecodeContext
+    ) -> tuple[tuple[SenmlRecord, ...], tuple[str, ...]]:
+        """As `decode`, and the warnings too (the script's own, and each value left out)
+        instead of logging them: for a customer trying a decoder on a sample."""
         with self._lock:
             try:
                 warnings, records = self._decode(uplink, ctx)
@@ -115,9 +125,7 @@ class ScriptDecoder:
                 self._count(failure=err.reason)
                 raise
             self._count(warnings=len(warnings))
-        for warning in warnings:
-            logger.debug("DIY decoder warning: %s", warning, extra={"codec_id": self.snapshot.id})
-        return records
+        return records, warnings
 
     def _decode(
         self, uplink: DecodeInput, ctx: DecodeContext

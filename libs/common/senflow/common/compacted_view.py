@@ -55,8 +55,8 @@ class CompactedTopicView:
             auto_offset_reset="earliest",
             fetch_max_wait_ms=100,  # bounds how stale an idle view can be (see catch_up)
         )
+        self._consumer = consumer  # first: `stop()` closes it even when `start()` fails
         await consumer.start()
-        self._consumer = consumer
         partitions = list(consumer.assignment())
         if not partitions:
             raise RuntimeError(f"topics {self._topics} do not exist; start the registry first")

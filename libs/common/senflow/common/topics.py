@@ -23,6 +23,9 @@ REGISTRY_DEVICES = "senflow.registry.devices.v1"
 REGISTRY_DESTINATIONS = "senflow.registry.destinations.v1"
 REGISTRY_CODECS = "senflow.registry.codecs.v1"
 
+# Compacted, key = decoder id: the latest `DecoderStatus` a router worker reported.
+DECODER_STATUS = "senflow.decoders.status.v1"
+
 UPLINKS_RAW_LORA = "senflow.uplinks.lora.raw.v1"
 UPLINKS_RAW_DEVICE = "senflow.uplinks.device.raw.v1"  # Internet, M2M, MQTT
 UPLINKS_DEADLETTER = "senflow.uplinks.deadletter.v1"
@@ -41,6 +44,7 @@ ALL_TOPICS: tuple[TopicSpec, ...] = (
             REGISTRY_DEVICES,
             REGISTRY_DESTINATIONS,
             REGISTRY_CODECS,
+            DECODER_STATUS,
         )
     ),
     TopicSpec(UPLINKS_RAW_LORA, DATA_PARTITIONS),

@@ -8,6 +8,7 @@ import uvicorn
 
 from senflow.common.kafka_admin import ensure_topics
 from senflow.common.lifecycle import stop_on_signals
+from senflow.registry.adapters.decoder_statuses import DecoderStatuses
 from senflow.registry.adapters.migrations import migrate
 from senflow.registry.adapters.outbox_relay import OutboxRelay
 from senflow.registry.entrypoints.api.app import create_app
@@ -39,7 +40,12 @@ async def run(settings: RegistrySettings) -> None:
             return True
 
         use_cases = UseCaseSet.build(pool, settings.secrets_key_bytes)
-        app = create_app(use_cases, settings.admin_token.get_secret_value(), ready)
+        app = create_app(
+            use_cases,
+            settings.admin_token.get_secret_value(),
+            ready,
+            DecoderStatuses(settings.kafka_bootstrap),
+        )
         server = uvicorn.Server(
             uvicorn.Config(
                 app,

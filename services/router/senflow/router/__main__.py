@@ -15,9 +15,11 @@ def main() -> None:
     configure_logging(settings.log_level)
     asyncio.run(ensure_topics(settings.kafka_bootstrap))
     app, _ = create_app(settings)
-    worker = faust.Worker(app, loglevel=settings.log_level, quiet=True)
-    # faust's Worker installs its own log handlers; keep ours (JSON) instead.
-    worker.setup_logging = lambda: configure_logging(settings.log_level)
+    # Keep our logging (JSON, at the configured level). faust's own set-up would add a
+    # terminal spinner handler and set the root logger to DEBUG, which makes every
+    # `logger.debug` in faust's per-record paths build a record: ~4 % of the router's CPU.
+    worker = faust.Worker(app, loglevel=settings.log_level, quiet=True, override_logging=False)
+    worker.spinner = None
     worker.execute_from_commandline()
 
 

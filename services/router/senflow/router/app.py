@@ -11,6 +11,7 @@ each uplink's acknowledgements before taking the next.
 import asyncio
 import logging
 import os
+import socket
 import time
 import uuid
 from typing import Any
@@ -27,6 +28,7 @@ from senflow.common.ops_server import OpsServer
 from senflow.common.serde import dumps, loads
 from senflow.common.uplinks import DeviceUplink, LoraUplink
 from senflow.router import metrics
+from senflow.router.decoder_health import DecoderHealth
 from senflow.router.errors import InvalidUplink, NoFlow, UnknownDevice, UplinkRejected
 from senflow.router.resolver import DecoderResolver
 from senflow.router.routing import Routed, route_device, route_lora
@@ -106,6 +108,7 @@ def create_app(settings: RouterSettings) -> tuple[faust.App, RegistryView]:
         datadir=settings.data_dir,
         web_enabled=False,
         producer_acks=-1,
+        producer_linger=settings.producer_linger_s,
         consumer_auto_offset_reset="earliest",
         broker_session_timeout=settings.session_timeout_s,
         broker_heartbeat_interval=settings.heartbeat_interval_s,
@@ -117,7 +120,21 @@ def create_app(settings: RouterSettings) -> tuple[faust.App, RegistryView]:
         topics.UPLINKS_DEADLETTER, key_serializer="raw", value_serializer="raw"
     )
     view_service = RegistryViewService(settings, view)
-    decoders = DecoderResolver(view)
+    # Decoder health: the agents only record each decode's outcome (a few dict and deque
+    # operations); a timer publishes the status changes, so the agents' hot path never
+    # awaits a send, nor holds a record back for one.
+    health = DecoderHealth(reporter=f"{socket.gethostname()}:{os.getpid()}")
+    decoders = DecoderResolver(view, on_outcome=health.record)
+    decoder_statuses = app.topic(
+        topics.DECODER_STATUS, key_serializer="raw", value_serializer="raw"
+    )
+
+    @app.timer(1.0)
+    async def publish_decoder_statuses() -> None:
+        for status in health.drain():
+            metrics.DECODER_FAILING.labels(status.decoder_id).set(status.status == "failing")
+            await decoder_statuses.send(key=status.decoder_id.encode(), value=dumps(status))
+
     app.service(view_service)  # an instance is accepted as well as a class
     app.service(
         OpsService(

@@ -1,6 +1,6 @@
 """The router's Prometheus metrics (served on `/metrics`)."""
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 
 UPLINKS = Counter(
     "senflow_router_uplinks_total",
@@ -19,5 +19,10 @@ DECODE_SECONDS = Histogram(
 DECODE_FAILURES = Counter(
     "senflow_router_decode_failures_total",
     "Uplinks a decoder failed on (its flow's copy was dead-lettered), by decoder id.",
+    ["decoder"],
+)
+DECODER_FAILING = Gauge(
+    "senflow_router_decoder_failing",
+    "1 while a decoder keeps failing on this worker (see DecoderHealth), else 0, by decoder id.",
     ["decoder"],
 )

@@ -2,6 +2,7 @@
 once per version (from the registry view), each measured."""
 
 import time
+from collections.abc import Callable
 
 from senflow.codecs.base import DecodeContext, DecodeInput, Decoder
 from senflow.codecs.catalogue import BUILT_IN
@@ -10,10 +11,18 @@ from senflow.common.senml import SenmlRecord
 from senflow.router import metrics
 from senflow.router.view import RegistryView
 
+# Told of every decode: decoder id, its version, and the error (None when it decoded).
+OnOutcome = Callable[[str, int, Exception | None], object]
+
+
+def _ignore(_decoder_id: str, _version: int, _error: Exception | None) -> None:
+    return None
+
 
 class DecoderResolver:
-    def __init__(self, view: RegistryView) -> None:
+    def __init__(self, view: RegistryView, on_outcome: OnOutcome = _ignore) -> None:
         self._view = view
+        self._on_outcome = on_outcome
         self._scripts: dict[str, Decoder] = {}  # id -> the decoder of its current version
         self._measured: dict[tuple[str, int], Decoder] = {}
 
@@ -24,7 +33,7 @@ class DecoderResolver:
             return None
         key = (decoder.id, decoder.version)
         if key not in self._measured:
-            self._measured[key] = _measured(decoder)
+            self._measured[key] = _measured(decoder, self._on_outcome)
         return self._measured[key]
 
     def _script(self, decoder_id: str) -> Decoder | None:
@@ -42,20 +51,24 @@ class DecoderResolver:
         return decoder
 
 
-def _measured(decoder: Decoder) -> Decoder:
-    """The same decoder, timing every call and counting failures, per decoder id."""
+def _measured(decoder: Decoder, on_outcome: OnOutcome) -> Decoder:
+    """The same decoder, timing every call and counting failures, per decoder id; each
+    outcome is also handed to `on_outcome`."""
     seconds = metrics.DECODE_SECONDS.labels(decoder.id)
     failures = metrics.DECODE_FAILURES.labels(decoder.id)
 
     def decode(uplink: DecodeInput, ctx: DecodeContext) -> tuple[SenmlRecord, ...]:
         started = time.perf_counter()
         try:
-            return decoder.decode(uplink, ctx)
-        except Exception:
-            failures.inc()
-            raise
-        finally:
+            records = decoder.decode(uplink, ctx)
+        except Exception as err:
             seconds.observe(time.perf_counter() - started)
+            failures.inc()
+            on_outcome(decoder.id, decoder.version, err)
+            raise
+        seconds.observe(time.perf_counter() - started)
+        on_outcome(decoder.id, decoder.version, None)
+        return records
 
     return Decoder(decoder.id, decoder.version, decoder.name, decode)
 

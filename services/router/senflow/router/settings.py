@@ -16,3 +16,6 @@ class RouterSettings(PlatformSettings):
     session_timeout_s: float = 10.0
     heartbeat_interval_s: float = 3.0
     data_dir: str = ".senflow/router"
+    # Records sent within this window share one produce request (faust's default, 0, makes
+    # a request, and a socket write, per record).
+    producer_linger_s: float = 0.005

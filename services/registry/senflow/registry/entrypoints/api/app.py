@@ -1,26 +1,44 @@
 """The FastAPI application of the registry, built around an already-started service."""
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
+from senflow.registry.adapters.decoder_statuses import DecoderStatuses
 from senflow.registry.entrypoints.api import problems, routes
 from senflow.registry.entrypoints.api.routes.devices import EXTRA_COMPONENTS
 from senflow.registry.wiring import UseCaseSet
 
 
 def create_app(
-    use_cases: UseCaseSet, admin_token: str, ready: Callable[[], Awaitable[bool]]
+    use_cases: UseCaseSet,
+    admin_token: str,
+    ready: Callable[[], Awaitable[bool]],
+    decoder_statuses: DecoderStatuses | None = None,
 ) -> FastAPI:
+    # None given (tests): every decoder's status is unknown.
+    statuses = DecoderStatuses() if decoder_statuses is None else decoder_statuses
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await statuses.start()  # returns at once: the API never waits for the routers' reports
+        try:
+            yield
+        finally:
+            await statuses.stop()
+
     app = FastAPI(
         title="Senflow registry",
         version="1",
         description="Management API: customers, API keys, projects, flows, devices, destinations.",
+        lifespan=lifespan,
     )
     app.state.use_cases = use_cases
     app.state.admin_token = admin_token
+    app.state.decoder_statuses = statuses
     problems.install(app)
     app.include_router(routes.router)
     _declare_extra_components(app)

@@ -2,11 +2,15 @@
 are write-only: they appear in request bodies and never in a response."""
 
 from senflow.registry.entrypoints.api.schemas.catalogue import (
+    CodecHealthOut,
     CodecIn,
     CodecOut,
     CodecPatch,
+    DecoderTrialIn,
+    DecoderTrialOut,
     ScriptContract,
     SpecificationOut,
+    TriedDecoderOut,
 )
 from senflow.registry.entrypoints.api.schemas.common import Body, Out, PageOut
 from senflow.registry.entrypoints.api.schemas.customers import (
@@ -88,5 +92,9 @@ __all__ = [
     "CodecIn",
     "CodecPatch",
     "CodecOut",
+    "CodecHealthOut",
+    "DecoderTrialIn",
+    "DecoderTrialOut",
+    "TriedDecoderOut",
     "ScriptContract",
 ]

@@ -1,0 +1,1 @@
+"""The MQTT bridge: uplinks MQTT devices publish to the broker, onto Kafka (see `bridge`)."""
