@@ -16,7 +16,7 @@ from datetime import datetime
 import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
-from bench.baselines import kafka_pipe
+from bench.baselines import faust_pipe, kafka_pipe
 from bench.harness import platform_for_bench
 from senflow.common import topics
 from tests.support.api import (
@@ -124,6 +124,9 @@ async def measure(
             size = len(lora_uplink(dev_euis[0], 0))
             results.setdefault("baseline: aiokafka consume→produce pipe (records/s)", []).append(
                 await kafka_pipe(bootstrap, uplinks, size)
+            )
+            results.setdefault("baseline: faust agent that only forwards (records/s)", []).append(
+                await faust_pipe(bootstrap, uplinks, size)
             )
             for name, (decoder, payload) in CASES.items():
                 if cases and name not in cases:

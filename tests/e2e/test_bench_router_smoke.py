@@ -18,5 +18,5 @@ async def test_router_benchmark_runs_with_tiny_sizes(platform: Platform) -> None
         devices=2,
         runs=1,
     )
-    assert len(results) == 1 + 3 * len(CASES)
+    assert len(results) == 2 + 3 * len(CASES)  # two baselines, three figures per case
     assert all(value[0].isdigit() for value in results.values())

@@ -115,10 +115,22 @@ def create_app(settings: RouterSettings) -> tuple[faust.App, RegistryView]:
     )
     raw_lora = app.topic(topics.UPLINKS_RAW_LORA, key_serializer="raw", value_serializer="raw")
     raw_device = app.topic(topics.UPLINKS_RAW_DEVICE, key_serializer="raw", value_serializer="raw")
-    deliveries = app.topic(topics.DELIVERIES, key_serializer="raw", value_serializer="raw")
-    dead_letters = app.topic(
-        topics.UPLINKS_DEADLETTER, key_serializer="raw", value_serializer="raw"
-    )
+
+    async def send(
+        topic: str, key: bytes | None, value: bytes | None, headers: list[tuple[str, bytes]]
+    ) -> "asyncio.Future[Any]":
+        """Hand a record to the app's producer; returns Kafka's pending answer.
+
+        Straight to faust's producer rather than through `Topic.send`: the same producer
+        (so faust's flush before every commit covers these records), without the
+        per-record channel, future-message and sensor work of `Topic.send` (about a third
+        of the router's send cost when profiled).
+        """
+        pending: asyncio.Future[Any] = await app.producer.send(
+            topic, key, value, None, None, headers
+        )
+        return pending
+
     view_service = RegistryViewService(settings, view)
     # Decoder health: the agents only record each decode's outcome (a few dict and deque
     # operations); a timer publishes the status changes, so the agents' hot path never
@@ -165,10 +177,7 @@ def create_app(settings: RouterSettings) -> tuple[faust.App, RegistryView]:
                 h.DECODER: extra.get("decoder"),
             }
         )
-        sent: asyncio.Future[Any] = await dead_letters.send(
-            key=event.key, value=event.value, headers=hdrs
-        )
-        return sent
+        return await send(topics.UPLINKS_DEADLETTER, event.key, event.value, hdrs)
 
     def parse_and_route(event: Any, message_id: str) -> Routed:
         """Route a raw uplink of either ingest topic; `UplinkRejected` when it cannot be."""
@@ -190,7 +199,7 @@ def create_app(settings: RouterSettings) -> tuple[faust.App, RegistryView]:
             routed = parse_and_route(event, message_id)
         metrics.UPLINKS.labels("routed").inc()
         metrics.DELIVERIES_EMITTED.inc(len(routed.deliveries))
-        outputs = [await deliveries.send(**_delivery_record(d)) for d in routed.deliveries]
+        outputs = [await send(topics.DELIVERIES, *_delivery_record(d)) for d in routed.deliveries]
         for failure in routed.failures:
             outputs.append(
                 await dead_letter(
@@ -244,11 +253,12 @@ def _stop_if_refused(sent: "asyncio.Future[Any]") -> None:
     os._exit(70)  # EX_SOFTWARE; the supervisor (compose, systemd) restarts the worker
 
 
-def _delivery_record(d: Delivery) -> dict[str, Any]:
-    return {
-        "key": d.device_id.encode(),
-        "value": dumps(d),
-        "headers": h.encode_headers(
+def _delivery_record(d: Delivery) -> tuple[bytes, bytes, list[tuple[str, bytes]]]:
+    """Key, value and headers of a delivery's record."""
+    return (
+        d.device_id.encode(),
+        dumps(d),
+        h.encode_headers(
             {
                 h.MESSAGE_ID: d.message_id,
                 h.DELIVERY_ID: d.delivery_id,
@@ -259,7 +269,7 @@ def _delivery_record(d: Delivery) -> dict[str, Any]:
                 h.DECODER: f"{d.decoder.id}@{d.decoder.version}",
             }
         ),
-    }
+    )
 
 
 class _Unexpected(UplinkRejected):
