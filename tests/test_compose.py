@@ -14,6 +14,8 @@ from pydantic_settings import BaseSettings
 
 from senflow.dispatcher.settings import DispatcherSettings
 from senflow.registry.settings import RegistrySettings
+from senflow.router.ingest.settings import IngestSettings
+from senflow.router.mqtt_bridge.settings import MqttBridgeSettings
 from senflow.router.settings import RouterSettings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -21,9 +23,16 @@ SETTINGS: dict[str, type[BaseSettings]] = {
     "registry": RegistrySettings,
     "router": RouterSettings,
     "dispatcher": DispatcherSettings,
+    "ingest": IngestSettings,
+    "mqtt-bridge": MqttBridgeSettings,
 }
 REQUIRED_VAR = re.compile(r"\$\{(?P<name>[A-Z_][A-Z0-9_]*):\?[^}]+\}")
-SECRETS = ("SENFLOW_SECRETS_KEY", "REGISTRY_ADMIN_TOKEN", "POSTGRES_PASSWORD")
+SECRETS = (
+    "SENFLOW_SECRETS_KEY",
+    "REGISTRY_ADMIN_TOKEN",
+    "POSTGRES_PASSWORD",
+    "MQTT_BRIDGE_PASSWORD",
+)
 
 
 @pytest.fixture(scope="module")
@@ -134,6 +143,8 @@ def test_dockerfile_installs_the_components_with_constraints():
     assert installs, "the Dockerfile runs no pip install"
     for line in installs:
         assert re.search(r"(^|\s)-c\s+constraints\.txt(\s|$)", line), line
-    components = {"./libs/common", *(f"./services/{name}" for name in SETTINGS)}
+    # Every folder with a pyproject.toml is a component the image needs.
+    components = {f"./{p.parent.relative_to(ROOT)}" for p in ROOT.glob("*/*/pyproject.toml")}
+    components -= {"./tools/demo"}  # the demo is not part of the image
     assert components <= set(" ".join(installs).split())
     assert "-e" not in " ".join(installs).split()
