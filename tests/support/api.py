@@ -104,6 +104,40 @@ async def create_tenant(
     )
 
 
+@dataclass
+class Route:
+    """A customer's LoRa device in a flow (lora-raw) to one destination of any type."""
+
+    api: Api
+    customer_id: str
+    device_id: str
+    dev_eui: str
+    destination_id: str
+    flow_id: str
+
+
+async def create_route(admin: Api, database_url: str, destination: dict[str, Any]) -> Route:
+    """A new customer with one device in a flow to `destination` (a POST /destinations body),
+    published to Kafka when this returns."""
+    customer_id, api = await create_customer(admin)
+    project = await api.ok("POST", "/projects", {"name": "p"})
+    device_id, dev_eui = await register_lora_device(api)
+    created = await api.ok("POST", "/destinations", destination)
+    flow = await api.ok(
+        "POST",
+        "/flows",
+        {
+            "project_id": project["id"],
+            "name": "f",
+            "device_ids": [device_id],
+            "destination_ids": [created["id"]],
+            "decoder_ids": ["lora-raw"],
+        },
+    )
+    await wait_outbox_drained(database_url)
+    return Route(api, customer_id, device_id, dev_eui, created["id"], flow["id"])
+
+
 async def wait_outbox_drained(database_url: str, timeout_s: float = 10.0) -> None:
     """Wait until the relay has published every committed change to Kafka.
 

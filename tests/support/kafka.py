@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
-from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from senflow.common import topics
 
@@ -108,4 +108,14 @@ async def wait_group_caught_up(
                 await asyncio.sleep(0.1)
     finally:
         await consumer.stop()
+        await admin.close()
+
+
+async def create_topic(bootstrap: str, name: str, partitions: int = 1) -> None:
+    """A customer's topic on the platform's cluster (the broker creates none by itself)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        await admin.create_topics([NewTopic(name, partitions, replication_factor=1)])
+    finally:
         await admin.close()

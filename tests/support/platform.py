@@ -43,6 +43,7 @@ def platform_env(kafka_bootstrap: str, database_url: str, run_id: str) -> dict[s
         "DISPATCHER_BACKOFF_INITIAL_S": "0.2",
         "DISPATCHER_BACKOFF_MAX_S": "1.0",
         "DISPATCHER_MAX_ATTEMPTS": "4",
+        "DISPATCHER_HTTP_TIMEOUT_S": "15",  # above the 10 s slow receiver of the isolation test
         "INGEST_HTTP_PORT": str(free_port()),
         "INGEST_OPS_PORT": str(free_port()),
     }

@@ -4,6 +4,7 @@ itself, and answers from a script of statuses (then 204)."""
 import asyncio
 import hashlib
 import hmac
+import time
 from dataclasses import dataclass, field
 
 from aiohttp import web
@@ -15,6 +16,7 @@ class Request:
     body: bytes
     token_valid: bool
     answered: int
+    arrived_at: float = 0.0  # epoch seconds, when the request came in (before any delay)
 
 
 @dataclass
@@ -54,12 +56,13 @@ class WebhookReceiver:
         return self.accepted
 
     async def _handle(self, request: web.Request) -> web.Response:
+        arrived_at = time.time()
         body = await request.read()
         if self.delay_s:
             await asyncio.sleep(self.delay_s)
         expected = hashlib.sha256(body + self.secret.encode()).hexdigest()
         valid = hmac.compare_digest(request.headers.get("Things-Message-Token", ""), expected)
         status = self.script.pop(0) if self.script else (204 if valid else 401)
-        self.requests.append(Request(dict(request.headers), body, valid, status))
+        self.requests.append(Request(dict(request.headers), body, valid, status, arrived_at))
         self._changed.set()
         return web.Response(status=status, text="scripted answer")

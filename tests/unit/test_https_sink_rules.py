@@ -10,7 +10,8 @@ from aiohttp.abc import AbstractResolver, ResolveResult
 
 from senflow.dispatcher.egress import EgressBlocked, EgressPolicy, GuardedResolver
 from senflow.dispatcher.errors import EgressRefused
-from senflow.dispatcher.sinks.https import is_retriable, message_token, signature
+from senflow.dispatcher.sinks.https import is_retriable
+from senflow.dispatcher.sinks.payload import message_token, signature
 from senflow.dispatcher.sinks.retrying import RetryingSink
 
 

@@ -95,23 +95,62 @@ class HttpsConfig(Contract):
 
 
 class KafkaTopicConfig(Contract):
-    """A Kafka topic, on the platform's cluster unless `bootstrap` names another."""
+    """A Kafka topic, on the platform's cluster unless `bootstrap` names another.
+
+    An external cluster is reached with `security_protocol`; SASL authenticates as
+    `sasl_username` with the destination's secret (sealed) as the password.
+    """
 
     topic: Annotated[
         str,
         Field(
             pattern=r"^[A-Za-z0-9._-]{1,249}$",
-            description="Topic to write to: 1-249 letters, digits, . _ -",
+            description="Topic to write to: 1-249 letters, digits, . _ -; it must exist."
+            " Never one of the platform's own (senflow.*) or Kafka's internal (__*) topics",
             examples=["acme.meter-readings"],
         ),
     ]
     bootstrap: Annotated[
         str | None,
-        Field(description="host:port,… of an external cluster; null = the platform's cluster"),
+        Field(
+            description="host:port,… of an external cluster; null = the platform's cluster",
+            examples=["kafka-1.acme.example:9093,kafka-2.acme.example:9093"],
+        ),
     ] = None
     key_template: Annotated[
-        str, Field(description="Record key template; {device_id}, {flow_id}, {customer_id}")
+        str,
+        Field(
+            description="Record key template: {device_id}, {flow_id}, {customer_id} and"
+            " {destination_id}, no format specs; empty = no key",
+            examples=["{customer_id}:{device_id}"],
+        ),
     ] = "{device_id}"
+    security_protocol: Annotated[
+        Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"],
+        Field(
+            description="How to reach an external cluster (only with bootstrap): SSL and"
+            " SASL_SSL verify the brokers' certificates against the public CAs; SASL_* log"
+            " in with sasl_mechanism, sasl_username and the secret",
+            examples=["SASL_SSL"],
+        ),
+    ] = "PLAINTEXT"
+    sasl_mechanism: Annotated[
+        Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None,
+        Field(
+            description="SASL mechanism; required with SASL_PLAINTEXT and SASL_SSL, else null",
+            examples=["SCRAM-SHA-512"],
+        ),
+    ] = None
+    sasl_username: Annotated[
+        str | None,
+        Field(
+            min_length=1,
+            max_length=256,
+            description="SASL user name; required with SASL_*, else null. The password is"
+            " the destination's secret (write-only)",
+            examples=["senflow-writer"],
+        ),
+    ] = None
 
 
 class MqttConfig(Contract):
@@ -122,7 +161,14 @@ class MqttConfig(Contract):
     ]
     port: Annotated[int, Field(ge=1, le=65535, description="Broker TCP port")] = 8883
     tls: Annotated[bool, Field(description="Connect with TLS (verified)")] = True
-    topic: Annotated[str, Field(min_length=1, description="Topic to publish to")]
+    topic: Annotated[
+        str,
+        Field(
+            min_length=1,
+            description="Topic to publish to (no wildcards + or #)",
+            examples=["acme/meters/readings"],
+        ),
+    ]
     qos: Annotated[
         Literal[0, 1], Field(description="MQTT QoS: 0 at most once, 1 at least once")
     ] = 1

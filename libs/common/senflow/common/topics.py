@@ -31,6 +31,10 @@ UPLINKS_RAW_DEVICE = "senflow.uplinks.device.raw.v1"  # Internet, M2M, MQTT
 UPLINKS_DEADLETTER = "senflow.uplinks.deadletter.v1"
 DELIVERIES = "senflow.deliveries.v1"
 DELIVERIES_DEADLETTER = "senflow.deliveries.deadletter.v1"
+# Not compacted, key = destination id: what the test-endpoint destinations received, read
+# back by the registry API; kept as long as the API shows them.
+TEST_MESSAGES = "senflow.destinations.test-messages.v1"
+TEST_MESSAGES_RETENTION_MS = 5 * 24 * 3600 * 1000
 
 DATA_PARTITIONS = 8
 
@@ -52,6 +56,9 @@ ALL_TOPICS: tuple[TopicSpec, ...] = (
     TopicSpec(UPLINKS_DEADLETTER, DATA_PARTITIONS),
     TopicSpec(DELIVERIES, DATA_PARTITIONS),
     TopicSpec(DELIVERIES_DEADLETTER, DATA_PARTITIONS),
+    TopicSpec(
+        TEST_MESSAGES, DATA_PARTITIONS, config={"retention.ms": str(TEST_MESSAGES_RETENTION_MS)}
+    ),
 )
 
 ENTITY_TOPICS: dict[str, str] = {
@@ -62,3 +69,9 @@ ENTITY_TOPICS: dict[str, str] = {
     "destination": REGISTRY_DESTINATIONS,
     "codec": REGISTRY_CODECS,
 }
+
+
+def is_reserved(topic: str) -> bool:
+    """The platform's own topics (and Kafka's internal ones): no customer destination may
+    write to them."""
+    return topic.startswith(("senflow.", "__"))

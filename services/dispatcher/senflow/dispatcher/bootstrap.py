@@ -1,6 +1,5 @@
 """Composition root: builds the dispatcher's clients, view, sinks and consumer."""
 
-import aiohttp
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from senflow.common import topics
@@ -10,11 +9,8 @@ from senflow.common.lifecycle import stop_on_signals
 from senflow.common.ops_server import OpsServer
 from senflow.dispatcher.consumer import DeliveryConsumer
 from senflow.dispatcher.destinations import DestinationView
-from senflow.dispatcher.egress import EgressPolicy, GuardedResolver
 from senflow.dispatcher.settings import DispatcherSettings
-from senflow.dispatcher.sinks.base import Sink
-from senflow.dispatcher.sinks.https import HttpsSink
-from senflow.dispatcher.sinks.retrying import RetryingSink
+from senflow.dispatcher.sinks.factory import running_sinks
 
 
 async def run(settings: DispatcherSettings) -> None:
@@ -37,29 +33,25 @@ async def run(settings: DispatcherSettings) -> None:
     )
     ops = OpsServer(settings.http_host, settings.http_port, lambda: follower.loaded)
     await ops.start()
-    egress = EgressPolicy(settings.egress_allow_cidrs)
-    connector = aiohttp.TCPConnector(limit=256, resolver=GuardedResolver(egress))
-    async with aiohttp.ClientSession(connector=connector) as session:
-        https = RetryingSink(
-            HttpsSink(
-                session,
-                settings.secrets_key_bytes,
-                egress,
-                settings.http_timeout_s,
-                settings.response_excerpt_bytes,
-            ),
-            settings.max_attempts,
-            settings.backoff_initial_s,
-            settings.backoff_max_s,
-        )
-        await follower.start()
-        await producer.start()
-        await consumer.start()
-        try:
-            sinks: dict[str, Sink] = {"https": https}
-            await DeliveryConsumer(consumer, producer, view, follower, sinks).run(stop)
-        finally:
-            await consumer.stop()
-            await producer.stop()
-            await follower.stop()
-            await ops.stop()
+    await follower.start()
+    await producer.start()
+    try:
+        async with running_sinks(settings, producer) as sinks:
+            await consumer.start()
+            try:
+                await DeliveryConsumer(
+                    consumer,
+                    producer,
+                    view,
+                    follower,
+                    sinks,
+                    lane_slots=settings.lane_slots,
+                    lane_capacity=settings.lane_capacity,
+                    commit_interval_s=settings.commit_interval_s,
+                ).run(stop)
+            finally:
+                await consumer.stop()  # run() has returned: no delivery is in progress
+    finally:
+        await producer.stop()
+        await follower.stop()
+        await ops.stop()

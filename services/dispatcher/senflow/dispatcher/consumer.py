@@ -1,16 +1,22 @@
 """Consumes deliveries and hands each to its destination's sink, at least once.
 
-Partitions are processed concurrently, the records of one partition in order (so one
-device's deliveries stay in order). A batch's offsets are committed only after every
-record in it was delivered or dead-lettered. A crash before the commit redelivers the
-batch: receivers see duplicates with the same `Senflow-Message-Id`.
+Every record goes to its destination's lane (see `lanes`): destinations are delivered
+independently, one device's deliveries to one destination in order. Offsets are committed
+up to the first record not yet delivered or dead-lettered in each partition (see
+`offsets`), every `commit_interval_s` and when partitions are given up. A crash
+redelivers from there: receivers see duplicates with the same `Senflow-Delivery-Id`.
+
+Giving partitions up (a rebalance, or stopping) does not wait for queued deliveries,
+which may be many for a slow destination: those not started are left for the next owner
+(the commit stops before them); those in progress are finished first, so one device's
+deliveries are never in flight at two workers at once.
 """
 
 import asyncio
 import logging
 import time
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeAlias
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.abc import ConsumerRebalanceListener
@@ -25,9 +31,13 @@ from senflow.common.serde import loads
 from senflow.dispatcher import metrics
 from senflow.dispatcher.destinations import DestinationView
 from senflow.dispatcher.errors import DeliveryFailed
+from senflow.dispatcher.lanes import Lanes
+from senflow.dispatcher.offsets import PartitionProgress
 from senflow.dispatcher.sinks.base import Sink
 
 log = logging.getLogger(__name__)
+
+Record: TypeAlias = ConsumerRecord[bytes, bytes]
 
 
 class DeliveryConsumer:
@@ -38,47 +48,97 @@ class DeliveryConsumer:
         destinations: DestinationView,
         destinations_follower: CompactedTopicView,
         sinks: dict[str, Sink],
+        *,
+        lane_slots: int = 8,
+        lane_capacity: int = 10_000,
+        commit_interval_s: float = 1.0,
     ) -> None:
         self._consumer = consumer
         self._producer = producer
         self._destinations = destinations
         self._follower = destinations_follower
         self._sinks = sinks
-        self._batch = asyncio.Lock()
+        self._lanes: Lanes[tuple[TopicPartition, PartitionProgress, Record]] = Lanes(
+            self._finish, lane_slots, lane_capacity
+        )
+        self._progress: dict[TopicPartition, PartitionProgress] = {}
+        self._leaving: set[TopicPartition] = set()  # given up: start nothing more of theirs
+        self._running: dict[TopicPartition, int] = {}  # deliveries in progress
+        self._settled = asyncio.Condition()
+        self._commit_interval_s = commit_interval_s
         self.delivered = 0
         self.dead_lettered = 0
 
-    async def run(self, stop: asyncio.Event, max_records: int = 100) -> None:
-        """Consume until `stop` is set; the batch in hand is finished and committed first.
-
-        A rebalance waits for the batch in hand (see `_FinishBeforeRevoke`), so a partition
-        is never delivered by two workers at once, and one device's order holds.
-        """
-        self._consumer.subscribe([topics.DELIVERIES], listener=_FinishBeforeRevoke(self._batch))
-        while not stop.is_set():
-            batches = await self._consumer.getmany(timeout_ms=500, max_records=max_records)
-            async with self._batch:
-                # Records fetched just before a rebalance may belong to another worker now.
+    async def run(self, stop: asyncio.Event, max_records: int = 500) -> None:
+        """Consume until `stop` is set; then finish what the lanes hold, and commit."""
+        self._consumer.subscribe([topics.DELIVERIES], listener=_HandOver(self))
+        last_commit = time.monotonic()
+        try:
+            while not stop.is_set():
+                batches = await self._consumer.getmany(timeout_ms=200, max_records=max_records)
                 owned = self._consumer.assignment()
-                batches = {tp: recs for tp, recs in batches.items() if tp in owned}
-                if not batches:
-                    continue
-                await asyncio.gather(*(self._process(records) for records in batches.values()))
-                offsets = {tp: records[-1].offset + 1 for tp, records in batches.items()}
-                await self._commit(offsets)
+                for tp, records in batches.items():
+                    if tp not in owned:  # fetched just before a rebalance took it away
+                        continue
+                    progress = self._progress.setdefault(tp, PartitionProgress())
+                    for record in records:
+                        progress.taken(record.offset)
+                        item = (tp, progress, record)
+                        await self._lanes.put(_lane_of(record), _order_of(record), item)
+                if time.monotonic() - last_commit >= self._commit_interval_s:
+                    await self.commit()
+                    last_commit = time.monotonic()
+            await self.hand_over(set(self._progress))
+        finally:
+            await self._lanes.close()
 
-    async def _commit(self, offsets: dict[TopicPartition, int]) -> None:
+    async def commit(self, partitions: "set[TopicPartition] | None" = None) -> None:
+        """Commit each partition up to its first unfinished record."""
+        offsets: dict[TopicPartition, int] = {}
+        for tp, progress in self._progress.items():
+            position = progress.committable()
+            if position is not None and (partitions is None or tp in partitions):
+                offsets[tp] = position
+        if not offsets:
+            return
         try:
             await self._consumer.commit(offsets)
         except (CommitFailedError, IllegalStateError) as err:
-            # The group moved on without us (e.g. a batch outlived max_poll_interval): the
-            # new owner redelivers from the last commit, so nothing is lost; receivers may
-            # see duplicates, with the same delivery id.
+            # The group moved on without us: the new owner redelivers from the last
+            # commit, so nothing is lost; receivers may see duplicates (same delivery id).
             log.warning("commit refused: %s", err)
 
-    async def _process(self, records: list[ConsumerRecord[bytes, bytes]]) -> None:
-        for record in records:
+    async def hand_over(self, partitions: "set[TopicPartition]") -> None:
+        """Give partitions up: start none of their queued deliveries, finish those in
+        progress, commit up to the first unfinished one."""
+        partitions &= set(self._progress)
+        if not partitions:
+            return
+        self._leaving |= partitions
+        async with self._settled:
+            await self._settled.wait_for(
+                lambda: not any(self._running.get(tp) for tp in partitions)
+            )
+        await self.commit(partitions)
+        for tp in partitions:
+            del self._progress[tp]
+            self._running.pop(tp, None)
+        self._leaving -= partitions
+
+    async def _finish(self, item: tuple[TopicPartition, PartitionProgress, Record]) -> None:
+        """A lane's handler: deliver (or dead-letter) the record, unless its partition was
+        given up since it was fetched (the next owner delivers it)."""
+        tp, progress, record = item
+        if self._progress.get(tp) is not progress or tp in self._leaving:
+            return
+        self._running[tp] = self._running.get(tp, 0) + 1
+        try:
             await self._handle(record)
+            progress.finished(record.offset)
+        finally:
+            self._running[tp] -= 1
+            async with self._settled:
+                self._settled.notify_all()
 
     async def _handle(self, record: ConsumerRecord[bytes, bytes]) -> None:
         """The per-message error boundary: delivered, or dead-lettered with its cause."""
@@ -161,15 +221,24 @@ class DeliveryConsumer:
         metrics.DEAD_LETTERED.labels(reason).inc()
 
 
-class _FinishBeforeRevoke(ConsumerRebalanceListener):  # type: ignore[misc]
-    """Holds a rebalance until the batch in hand is delivered and committed."""
+def _lane_of(record: Record) -> str:
+    """The destination a delivery record is for (the router puts it in a header)."""
+    return h.decode_headers(record.headers).get(h.DESTINATION_ID) or "unaddressed"
 
-    def __init__(self, batch: asyncio.Lock) -> None:
-        self._batch = batch
 
-    async def on_partitions_revoked(self, revoked: object) -> None:
-        async with self._batch:
-            pass
+def _order_of(record: Record) -> str:
+    """What must stay in order within a destination: the device (the record key)."""
+    return record.key.decode(errors="replace") if record.key else ""
+
+
+class _HandOver(ConsumerRebalanceListener):  # type: ignore[misc]
+    """Finishes and commits revoked partitions' records before the rebalance completes."""
+
+    def __init__(self, consumer: DeliveryConsumer) -> None:
+        self._consumer = consumer
+
+    async def on_partitions_revoked(self, revoked: "set[TopicPartition]") -> None:
+        await self._consumer.hand_over(set(revoked))
 
     async def on_partitions_assigned(self, assigned: object) -> None:
         pass

@@ -27,15 +27,23 @@ class EgressPolicy:
 
     async def check(self, host: str, port: int) -> None:
         """Raise `EgressRefused` unless every address `host` resolves to is permitted."""
+        await self.resolve(host, port)
+
+    async def resolve(self, host: str, port: int) -> list[str]:
+        """The addresses of `host`, in resolver order, once every one is permitted
+        (`EgressRefused` otherwise). For clients that connect to an address they are
+        given: connecting to one of these is connecting where the check looked."""
         try:
             infos = await asyncio.get_running_loop().getaddrinfo(
                 host, port, type=socket.SOCK_STREAM
             )
         except OSError as err:
             raise EgressRefused(f"cannot resolve {host}: {err}") from err
-        for *_, sockaddr in infos:
-            if not self.permits(str(sockaddr[0])):
-                raise EgressRefused(f"{host} resolves to {sockaddr[0]}, which is not allowed")
+        addresses = list(dict.fromkeys(str(sockaddr[0]) for *_, sockaddr in infos))
+        for address in addresses:
+            if not self.permits(address):
+                raise EgressRefused(f"{host} resolves to {address}, which is not allowed")
+        return addresses
 
 
 class EgressBlocked(OSError):

@@ -19,9 +19,18 @@ class DispatcherSettings(PlatformSettings):
     backoff_initial_s: float = 0.5
     backoff_max_s: float = 30.0
     http_timeout_s: float = 10.0
+    # Per attempt: a Kafka destination's (or the test endpoint's) acknowledgement, an MQTT
+    # broker's connection or PUBACK.
+    kafka_timeout_s: Annotated[float, Field(gt=0)] = 10.0
+    mqtt_timeout_s: Annotated[float, Field(gt=0)] = 10.0
     response_excerpt_bytes: int = 1024
-    # A batch (up to 100 records per poll) must finish within this, retries included, or
-    # the group hands its partitions to another worker (which redelivers them).
+    # Per destination: how many devices are delivered at once (each device in order), and
+    # how many deliveries its lane holds before the consumer waits (see lanes.py).
+    lane_slots: Annotated[int, Field(ge=1, le=256)] = 8
+    lane_capacity: Annotated[int, Field(ge=1)] = 10_000
+    commit_interval_s: Annotated[float, Field(gt=0)] = 1.0
+    # The consumer must poll again within this (it waits only when a lane is full), or the
+    # group hands its partitions to another worker (which redelivers from the commit).
     max_poll_interval_s: Annotated[float, Field(gt=0)] = 900.0
     egress_allow_cidrs: Annotated[
         tuple[IPv4Network | IPv6Network, ...],

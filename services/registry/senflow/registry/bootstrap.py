@@ -11,6 +11,7 @@ from senflow.common.lifecycle import stop_on_signals
 from senflow.registry.adapters.decoder_statuses import DecoderStatuses
 from senflow.registry.adapters.migrations import migrate
 from senflow.registry.adapters.outbox_relay import OutboxRelay
+from senflow.registry.adapters.test_messages import TestMessages
 from senflow.registry.entrypoints.api.app import create_app
 from senflow.registry.settings import RegistrySettings
 from senflow.registry.wiring import UseCaseSet
@@ -45,6 +46,7 @@ async def run(settings: RegistrySettings) -> None:
             settings.admin_token.get_secret_value(),
             ready,
             DecoderStatuses(settings.kafka_bootstrap),
+            TestMessages(settings.kafka_bootstrap),
         )
         server = uvicorn.Server(
             uvicorn.Config(

@@ -11,13 +11,9 @@ Headers on every attempt:
   receivers that check `t` against their clock can refuse replayed requests.
 """
 
-import hashlib
-import hmac
-import time
 from urllib.parse import urlsplit
 
 import aiohttp
-import orjson
 from multidict import CIMultiDictProxy
 
 from senflow.common.deliveries import Delivery
@@ -25,20 +21,7 @@ from senflow.common.events import DestinationSnapshot, HttpsConfig
 from senflow.common.secrets import open_sealed
 from senflow.dispatcher.egress import EgressBlocked, EgressPolicy
 from senflow.dispatcher.errors import DeliveryFailed, EgressRefused
-
-
-def message_token(body: bytes, secret: str) -> str:
-    return hashlib.sha256(body + secret.encode()).hexdigest()
-
-
-def signature(body: bytes, secret: str, timestamp: int) -> str:
-    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
-    return f"t={timestamp},v1={mac.hexdigest()}"
-
-
-def body_of(delivery: Delivery) -> bytes:
-    """The SenML pack as compact JSON: exactly the bytes that are sent and hashed."""
-    return orjson.dumps([r.model_dump(exclude_none=True) for r in delivery.senml])
+from senflow.dispatcher.sinks.payload import body_of, https_headers
 
 
 class HttpsSink:
@@ -67,16 +50,7 @@ class HttpsSink:
         await self._egress.check(url.hostname or "", port)
         secret = open_sealed(self._key, destination.sealed_secret, bound_to=destination.id)
         body = body_of(delivery)
-        headers = {
-            **cfg.headers,
-            "Content-Type": "application/json",
-            "Things-Plug-UUID": destination.id,
-            "Things-Message-Token": message_token(body, secret),
-            "Senflow-Message-Id": delivery.message_id,
-            "Senflow-Delivery-Id": delivery.delivery_id,
-            "Senflow-Attempt": str(attempt),
-            "Senflow-Signature": signature(body, secret, int(time.time())),
-        }
+        headers = {**cfg.headers, **https_headers(delivery, destination.id, body, secret, attempt)}
         timeout = aiohttp.ClientTimeout(total=min(cfg.timeout_s, self._timeout_s))
         try:
             async with self._session.request(

@@ -4,12 +4,19 @@ import uuid
 from typing import Any
 
 from senflow.common import secrets as sealing
-from senflow.common.events import CONFIG_TYPES, DestinationConfig, HttpsConfig, MqttConfig
+from senflow.common.events import (
+    CONFIG_TYPES,
+    DestinationConfig,
+    DestinationSnapshot,
+    HttpsConfig,
+    KafkaTopicConfig,
+    MqttConfig,
+)
 from senflow.registry.adapters import store
 from senflow.registry.adapters.listing import PageRequest, Query
-from senflow.registry.domain import rules
+from senflow.registry.domain import destination_rules, rules
 from senflow.registry.domain.principal import Principal
-from senflow.registry.errors import InvalidField
+from senflow.registry.errors import Conflict, InvalidField
 from senflow.registry.use_cases.base import (
     Page,
     UseCases,
@@ -21,18 +28,24 @@ from senflow.registry.use_cases.base import (
 from senflow.registry.use_cases.flows import detach_from_flows
 
 
-def _validated(kind: str, config: DestinationConfig, secret: str | None) -> str | None:
-    """Type-specific rules; returns the secret to seal (None when the type has none)."""
+def _validated(
+    kind: str, config: DestinationConfig, secret: str | None, secret_stored: bool = False
+) -> str | None:
+    """Type-specific rules; returns the secret to seal (None when there is none to seal)."""
     if not isinstance(config, CONFIG_TYPES[kind]):
         raise InvalidField("config", f"is not a {kind} configuration")
     if isinstance(config, HttpsConfig):
         rules.destination_url("config.url", config.url)
         rules.static_headers("config.headers", config.headers)
         if secret is None:
+            if secret_stored:
+                return None
             raise InvalidField("secret", "is required for an https destination")
         return rules.destination_secret("secret", secret)
-    if isinstance(config, MqttConfig) and secret is not None and config.username is None:
-        raise InvalidField("config.username", "is required when a password (secret) is set")
+    if isinstance(config, KafkaTopicConfig):
+        destination_rules.kafka_config(config, secret is not None, secret_stored)
+    elif isinstance(config, MqttConfig):
+        destination_rules.mqtt_config(config, secret is not None)
     return secret
 
 
@@ -65,6 +78,18 @@ class Destinations(UseCases):
         async with self._read() as conn:
             return Versioned(*await store.destination(conn, did, p.require_customer()))
 
+    async def test_endpoint(self, p: Principal, did: str) -> DestinationSnapshot:
+        """The caller's destination `did`, which must be a test endpoint (409 otherwise)."""
+        p.require("read")
+        async with self._read() as conn:
+            destination, _ = await store.destination(conn, did, p.require_customer())
+        if destination.type != "test":
+            raise Conflict(
+                f"destination {did} is of type {destination.type}: only test destinations"
+                " keep the messages they receive"
+            )
+        return destination
+
     async def find(self, p: Principal, page: PageRequest, project_id: str | None) -> Page:
         query = Query("destinations")
         if project_id:
@@ -82,13 +107,10 @@ class Destinations(UseCases):
             current, _ = await store.destination(conn, did, cid)
             config: DestinationConfig = changes.get("config") or current.config
             secret = changes.get("secret")
-            if not isinstance(config, CONFIG_TYPES[current.type]):
-                raise InvalidField("config", f"is not a {current.type} configuration")
-            if secret is not None:
-                _validated(current.type, config, secret)
-            elif isinstance(config, HttpsConfig):  # the sealed secret stays as it is
-                rules.destination_url("config.url", config.url)
-                rules.static_headers("config.headers", config.headers)
+            if "config" in changes or secret is not None:
+                # Only what changes is checked: a destination saved under older rules
+                # can still be renamed or disabled.
+                _validated(current.type, config, secret, current.sealed_secret is not None)
             sealed = sealing.seal(self._key, secret, bound_to=did) if secret else None
             await conn.execute(
                 "UPDATE destinations SET name = coalesce($2, name),"

@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
 from senflow.registry.adapters.decoder_statuses import DecoderStatuses
+from senflow.registry.adapters.test_messages import TestMessages
 from senflow.registry.entrypoints.api import problems, routes
 from senflow.registry.entrypoints.api.routes.devices import EXTRA_COMPONENTS
 from senflow.registry.wiring import UseCaseSet
@@ -18,16 +19,21 @@ def create_app(
     admin_token: str,
     ready: Callable[[], Awaitable[bool]],
     decoder_statuses: DecoderStatuses | None = None,
+    test_messages: TestMessages | None = None,
 ) -> FastAPI:
-    # None given (tests): every decoder's status is unknown.
+    # None given (tests): every decoder's status is unknown, no test endpoint received any.
     statuses = DecoderStatuses() if decoder_statuses is None else decoder_statuses
+    messages = TestMessages() if test_messages is None else test_messages
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        await statuses.start()  # returns at once: the API never waits for the routers' reports
+        # Both return at once: the API never waits for what the routers and dispatchers say.
+        await statuses.start()
+        await messages.start()
         try:
             yield
         finally:
+            await messages.stop()
             await statuses.stop()
 
     app = FastAPI(
@@ -39,6 +45,7 @@ def create_app(
     app.state.use_cases = use_cases
     app.state.admin_token = admin_token
     app.state.decoder_statuses = statuses
+    app.state.test_messages = messages
     problems.install(app)
     app.include_router(routes.router)
     _declare_extra_components(app)

@@ -1,9 +1,10 @@
 """Destinations."""
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Depends, Request, Response
 
+from senflow.registry.adapters.test_messages import TestMessages
 from senflow.registry.entrypoints.api import schemas as s
 from senflow.registry.entrypoints.api.auth import Caller
 from senflow.registry.entrypoints.api.routes.common import (
@@ -15,6 +16,14 @@ from senflow.registry.entrypoints.api.routes.common import (
 )
 
 router = APIRouter(tags=["destinations"])
+
+
+def kept_test_messages(request: Request) -> TestMessages:
+    kept: TestMessages = request.app.state.test_messages
+    return kept
+
+
+TestMessagesDep = Annotated[TestMessages, Depends(kept_test_messages)]
 
 
 @router.post("/destinations", status_code=201, response_model=s.DestinationOut)
@@ -37,6 +46,18 @@ async def get_destination(
     destination_id: str, caller: Caller, uc: UseCasesDep, response: Response
 ) -> Any:
     return out(await uc.destinations.get(caller, destination_id), response)
+
+
+@router.get("/destinations/{destination_id}/messages", response_model=s.TestMessagesOut)
+async def list_test_messages(
+    destination_id: str, caller: Caller, uc: UseCasesDep, kept: TestMessagesDep
+) -> Any:
+    """What a test destination received, newest first: its latest 100 messages, and none
+    older than 5 days, each with the headers and body an https receiver would have got.
+    Kept on a Kafka topic (5 days' retention), not in the database; a message shows here
+    within a second or so of its delivery. Another type of destination is a 409."""
+    destination = await uc.destinations.test_endpoint(caller, destination_id)
+    return {"items": [m.model_dump() for m in kept.latest(destination.id)]}
 
 
 @router.patch("/destinations/{destination_id}", response_model=s.DestinationOut)

@@ -27,6 +27,8 @@ from senflow.registry.entrypoints.api.schemas.destinations import (
     DestinationIn,
     DestinationOut,
     DestinationPatch,
+    TestMessageOut,
+    TestMessagesOut,
 )
 from senflow.registry.entrypoints.api.schemas.devices import (
     DeviceIn,
@@ -84,6 +86,8 @@ __all__ = [
     "DestinationIn",
     "DestinationPatch",
     "DestinationOut",
+    "TestMessageOut",
+    "TestMessagesOut",
     "FlowIn",
     "FlowPatch",
     "MembersIn",

@@ -1,5 +1,6 @@
 """Bodies of the destinations resources."""
 
+from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field
@@ -11,6 +12,7 @@ from senflow.common.events import (
     TestEndpointConfig,
 )
 from senflow.registry.entrypoints.api.schemas.common import (
+    EXAMPLE_DESTINATION_ID,
     KEEP,
     Body,
     Name,
@@ -32,7 +34,32 @@ class DestinationIn(Body):
                         "headers": {"X-Source": "senflow"},
                     },
                     "secret": "Xk9#mP2$vL7qR4@nW8zT1&bY6^cF3!hJ",
-                }
+                },
+                {
+                    "name": "Readings on our cluster",
+                    "type": "kafka",
+                    "config": {
+                        "topic": "acme.meter-readings",
+                        "bootstrap": "kafka-1.acme.example:9093,kafka-2.acme.example:9093",
+                        "key_template": "{device_id}",
+                        "security_protocol": "SASL_SSL",
+                        "sasl_mechanism": "SCRAM-SHA-512",
+                        "sasl_username": "senflow-writer",
+                    },
+                    "secret": "the SASL password",
+                },
+                {
+                    "name": "Broker",
+                    "type": "mqtt",
+                    "config": {
+                        "host": "mqtt.example.com",
+                        "topic": "acme/meters/readings",
+                        "qos": 1,
+                        "username": "senflow",
+                    },
+                    "secret": "the broker password",
+                },
+                {"name": "Try-out", "type": "test", "config": {}},
             ]
         }
     )
@@ -50,7 +77,9 @@ class DestinationIn(Body):
         str | None,
         Field(
             description="https: shared secret, ≥ 32 chars with upper, lower, digit and special"
-            " (required); mqtt: the password (needs config.username). Write-only.",
+            " (required); kafka: the SASL password (required with SASL_*, else none); mqtt: the"
+            " password (needs config.username); test: optional, signs the kept messages as an"
+            " https delivery would be. Write-only.",
             max_length=256,
         ),
     ] = None
@@ -86,3 +115,50 @@ class DestinationOut(Out):
     ]
     enabled: Annotated[bool, Field(description="false: deliveries to it are dead-lettered")]
     version: Version
+
+
+class TestMessageOut(Out):
+    __test__ = False  # not a pytest class, whatever its name says
+
+    message_id: Annotated[
+        str,
+        Field(description="The uplink's id, the same at every destination (Senflow-Message-Id)"),
+    ]
+    delivery_id: Annotated[
+        str, Field(description="This pack for this destination (Senflow-Delivery-Id)")
+    ]
+    received_at: Annotated[datetime, Field(description="When the test endpoint took it")]
+    headers: Annotated[
+        dict[str, str],
+        Field(
+            description="The headers an https receiver of the same delivery would get",
+            examples=[
+                {
+                    "Content-Type": "application/json",
+                    "Things-Plug-UUID": EXAMPLE_DESTINATION_ID,
+                    "Senflow-Message-Id": "6a0c9b1e-3f2d-4c5b-8a79-0e1d2c3b4a59",
+                    "Senflow-Delivery-Id": "0d4b7c1a-9e8f-5a6b-b2c3-d4e5f6a7b8c9",
+                    "Senflow-Attempt": "1",
+                }
+            ],
+        ),
+    ]
+    body: Annotated[
+        str,
+        Field(
+            description="The body as sent: the SenML pack as compact JSON",
+            examples=[
+                '[{"bn":"urn:dev:DEVEUI:0123456789ABCDEF:","bt":1795645163.21,'
+                '"n":"payload","vs":"01A2"},{"n":"port","v":2}]'
+            ],
+        ),
+    ]
+
+
+class TestMessagesOut(Out):
+    __test__ = False  # not a pytest class, whatever its name says
+
+    items: Annotated[
+        list[TestMessageOut],
+        Field(description="The latest messages, newest first: at most 100, of the last 5 days"),
+    ]
