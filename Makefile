@@ -49,7 +49,8 @@ typecheck: install
 
 bench: install  ## benchmarks next to their baselines (not part of `make test`)
 	$(VENV)/bin/python -m bench.pipeline --uplinks 5000 --devices 50 --runs 3
-	$(VENV)/bin/python -m bench.router --uplinks 5000 --devices 50 --runs 3
+	$(VENV)/bin/python -m bench.router --uplinks 10000 --devices 50 --runs 3
+	$(VENV)/bin/python -m bench.dispatcher --deliveries 5000 --runs 3
 	$(VENV)/bin/python -m bench.registry --devices 2000 --updates 300 --runs 3
 
 check: lint typecheck test
