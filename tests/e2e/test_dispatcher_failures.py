@@ -7,7 +7,7 @@ from aiokafka import AIOKafkaProducer
 
 from senflow.common import headers as h
 from senflow.common import topics
-from tests.support.api import Api, create_tenant
+from tests.support.api import Api, create_tenant, wait_outbox_drained
 from tests.support.kafka import TopicReader, header, lora_uplink, produce
 from tests.support.platform import Platform
 from tests.support.processes import free_port
@@ -97,4 +97,32 @@ async def test_delivery_is_refused_when_destination_is_a_loopback_address_not_al
         assert header(dead, h.DLQ_REASON) == "egress-refused"
         assert header(dead, h.DLQ_ATTEMPTS) == "1"
     finally:
+        await dead_letters.stop()
+
+
+async def test_delivery_is_retried_then_dead_lettered_when_destination_times_out(
+    platform: Platform, admin: Api, producer: AIOKafkaProducer
+) -> None:
+    dead_letters = await _dead_letters(platform)
+    receiver = await WebhookReceiver(secret="", delay_s=2.0).start()  # answers too late
+    try:
+        tenant = await create_tenant(admin, receiver.url, platform.database_url)
+        await tenant.api.ok(
+            "PATCH",
+            f"/destinations/{tenant.destination_id}",
+            {"config": {"url": receiver.url, "timeout_s": 0.5}},
+        )
+        await wait_outbox_drained(platform.database_url)
+        await produce(producer, tenant.dev_eui, lora_uplink(tenant.dev_eui, f_cnt=1))
+
+        [dead] = await dead_letters.wait_for(
+            lambda r: header(r, h.DESTINATION_ID) == tenant.destination_id, timeout_s=60
+        )
+        assert header(dead, h.DLQ_REASON) == "timeout"
+        attempts = platform.env["DISPATCHER_MAX_ATTEMPTS"]
+        assert header(dead, h.DLQ_ATTEMPTS) == attempts
+        # Each attempt reached the receiver (and was given up on): retried, same delivery.
+        assert len(receiver.requests) <= int(attempts)
+    finally:
+        await receiver.stop()
         await dead_letters.stop()
