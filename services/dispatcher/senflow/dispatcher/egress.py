@@ -6,6 +6,7 @@ Stops a customer from pointing a destination at the platform's own network (SSRF
 import asyncio
 import ipaddress
 import socket
+import time
 from collections.abc import Iterable
 from ipaddress import IPv4Network, IPv6Network
 
@@ -14,10 +15,14 @@ from aiohttp.resolver import DefaultResolver
 
 from senflow.dispatcher.errors import EgressRefused
 
+# How long a name's permitted addresses are reused before it is resolved again.
+_RESOLVED_TTL_S = 30.0
+
 
 class EgressPolicy:
     def __init__(self, allowed: Iterable[IPv4Network | IPv6Network]) -> None:
         self._allowed = tuple(allowed)
+        self._resolved: dict[tuple[str, int], tuple[float, list[str]]] = {}
 
     def permits(self, address: str) -> bool:
         ip = ipaddress.ip_address(address)
@@ -34,6 +39,17 @@ class EgressPolicy:
         (`EgressRefused` otherwise). For clients that connect to an address they are
         given: connecting to one of these is connecting where the check looked."""
         try:
+            literal = ipaddress.ip_address(host)
+        except ValueError:
+            pass
+        else:  # an IP literal: nothing to resolve (a thread-pool round trip per delivery)
+            if not self.permits(str(literal)):
+                raise EgressRefused(f"{host} is not an allowed address")
+            return [str(literal)]
+        cached = self._resolved.get((host, port))
+        if cached is not None and cached[0] > time.monotonic():
+            return cached[1]
+        try:
             infos = await asyncio.get_running_loop().getaddrinfo(
                 host, port, type=socket.SOCK_STREAM
             )
@@ -43,6 +59,9 @@ class EgressPolicy:
         for address in addresses:
             if not self.permits(address):
                 raise EgressRefused(f"{host} resolves to {address}, which is not allowed")
+        # Only permitted answers are reused; the HTTP client's resolver still checks every
+        # connection's own answer (GuardedResolver), so a cached name cannot rebind.
+        self._resolved[(host, port)] = (time.monotonic() + _RESOLVED_TTL_S, addresses)
         return addresses
 
 
