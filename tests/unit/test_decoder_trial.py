@@ -156,6 +156,7 @@ def test_sample_takes_the_payload_in_hex_or_base64(body: dict[str, Any], payload
         ({"payload_hex": "01", "payload_base64": "AQ=="}, "payload_hex"),
         ({"payload_base64": "not base64!"}, "payload_base64"),
         ({"payload_base64": "AQ"}, "payload_base64"),  # unpadded
+        ({"payload_base64": "AQ\u00d7="}, "payload_base64"),  # not ASCII (found by fuzzing)
     ],
 )
 def test_sample_without_exactly_one_readable_payload_is_refused(

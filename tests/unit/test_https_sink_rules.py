@@ -63,7 +63,8 @@ def test_backoff_grows_within_bounds_and_honours_retry_after() -> None:
     for attempt in range(1, 10):
         assert 0 <= sink.delay_s(attempt, None) <= min(4.0, 0.5 * 2 ** (attempt - 1))
     assert sink.delay_s(1, 2.5) == 2.5
-    assert sink.delay_s(1, 60.0) == 4.0
+    assert sink.delay_s(1, 60.0) == 60.0  # Retry-After is not cut to the backoff maximum
+    assert sink.delay_s(1, 900.0) == 300.0  # but to DISPATCHER_MAX_RETRY_AFTER_S
 
 
 class _Answers(AbstractResolver):

@@ -16,7 +16,16 @@ REF_PREFIX = "#/components/schemas/"
 METHODS = ("get", "put", "post", "delete", "patch", "options", "head", "trace")
 FASTAPI_SCHEMAS = ("HTTPValidationError", "ValidationError")
 SECRET_NAMES = frozenset(
-    {"secret", "sealed_secret", "app_key", "password", "shared_secret", "hash"}
+    {
+        "secret",
+        "sealed_secret",
+        "app_key",
+        "password",
+        "shared_secret",
+        "hash",
+        "credential",
+        "sealed_credential",
+    }
 )
 
 

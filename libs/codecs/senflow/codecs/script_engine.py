@@ -14,6 +14,9 @@ error in the script or an unusable answer raises `ScriptFailed`.
 
 No I/O: QuickJS without its libc module has no `require`, `fetch`, timers, files or
 network, and `import()` finds no module loader.
+
+`ScriptFunction` is the runtime and its caps; `ScriptDecoder` puts a decoder contract on
+it, and `format_script` a destination's format script.
 """
 
 import logging
@@ -86,18 +89,110 @@ class _JsContext(Protocol):
 _JS_ERROR: type[Exception] = quickjs.JSException  # StackOverflow is a subclass
 
 
+class ScriptFunction:
+    """A script's entry point, compiled once in a QuickJS runtime of its own by `harness`
+    (called with `harness_args`) and called under the caps, one JSON text in, what the
+    harness returns out. Not thread-safe: callers serialise their calls.
+
+    `entry` names the script's function in reasons; `log_extra` says whose script it is
+    in the log line written when the runtime is rebuilt after a breach."""
+
+    def __init__(
+        self,
+        script: str,
+        entry: str,
+        harness: str,
+        harness_args: tuple[str, ...],
+        limits: ScriptLimits | None = None,
+        log_extra: dict[str, str] | None = None,
+    ) -> None:
+        self.limits = limits or ScriptLimits()
+        self._entry = entry
+        self._harness = harness
+        self._harness_args = harness_args
+        self._log_extra = log_extra or {}
+        self._lines = script.count("\n") + 1
+        self._check(script)
+        self._call = self._load()
+
+    def __call__(self, text: str) -> object:
+        try:
+            output = self._call(text)
+        except _JS_ERROR as err:
+            reason, breached = self._reason(err, self.limits.cpu_ms)
+            if breached:
+                logger.info("DIY script rebuilt after %s", reason, extra=self._log_extra)
+                self._call = self._load()
+            raise ScriptFailed(reason) from None
+        except UnicodeError:  # a lone surrogate in a returned string
+            raise ScriptFailed(f"{self._entry}() returned text that is not valid Unicode") from None
+        if isinstance(output, str) and len(output.encode()) > self.limits.output_bytes:
+            raise ScriptFailed(f"output larger than {self.limits.output_bytes} bytes")
+        return output
+
+    def _check(self, script: str) -> None:
+        try:
+            size = len(script.encode())
+        except UnicodeEncodeError:
+            raise ScriptFailed("the script is not valid Unicode") from None
+        if size > self.limits.script_bytes:
+            raise ScriptFailed(f"script larger than {self.limits.script_bytes} bytes")
+        if "\0" in script:  # the binding passes C strings: it would cut there
+            raise ScriptFailed("the script contains a NUL character")
+
+    def _load(self) -> _JsFunction:
+        limits = self.limits
+        context: _JsContext = quickjs.Context()
+        context.set_memory_limit(limits.memory_bytes)
+        context.set_max_stack_size(limits.stack_bytes)
+        context.set_time_limit(limits.build_cpu_ms / 1000)
+        setup = cast(_JsFunction, context.eval(self._harness))
+        try:
+            call = setup(*self._harness_args)
+        except _JS_ERROR as err:
+            raise ScriptFailed(self._reason(err, limits.build_cpu_ms)[0]) from None
+        if call is None:
+            raise ScriptFailed(f"the script defines no {self._entry}() function")
+        context.set_time_limit(limits.cpu_ms / 1000)
+        return cast(_JsFunction, call)
+
+    def _reason(self, err: Exception, cpu_ms: float) -> tuple[str, bool]:
+        """Why the script failed, and whether it breached a cap."""
+        lines = str(err).splitlines() or [""]
+        first, limits = lines[0], self.limits
+        if first == "InternalError: interrupted":
+            return f"exceeded {cpu_ms:g} ms CPU", True
+        # `null` is what QuickJS throws when it cannot even allocate the error object.
+        if first in ("InternalError: out of memory", "null"):
+            return f"exceeded memory limit ({limits.memory_bytes} bytes)", True
+        if first == "InternalError: stack overflow":
+            return f"exceeded stack limit ({limits.stack_bytes} bytes)", True
+        where = _FRAME.match(lines[1]) if len(lines) > 1 else None
+        if where:
+            line = min(max(int(where["line"]) - _BODY_OFFSET, 1), self._lines)
+            first = f"{first} (line {line})"
+        return first[:_MAX_REASON], False
+
+
 class ScriptDecoder:
     """One codec version's script, compiled once, decoding uplinks under the caps."""
 
     def __init__(self, snapshot: CodecSnapshot, limits: ScriptLimits | None = None) -> None:
         self.snapshot = snapshot
-        self.limits = limits or ScriptLimits()
-        self._entry = ENTRY_POINTS[snapshot.contract]
-        self._lines = snapshot.script.count("\n") + 1
-        self._check_script()
+        if snapshot.kind != "decoder":
+            raise ScriptFailed(f"codec {snapshot.id} is an {snapshot.kind}")
+        entry = ENTRY_POINTS[snapshot.contract]
+        self._function = ScriptFunction(
+            snapshot.script,
+            entry,
+            HARNESS_JS,
+            (snapshot.script, entry, snapshot.contract),
+            limits,
+            {"codec_id": snapshot.id},
+        )
+        self.limits = self._function.limits
         self._lock = threading.Lock()
         self._stats = ScriptStats()
-        self._call = self._load()
 
     @property
     def stats(self) -> ScriptStats:
@@ -131,7 +226,7 @@ class ScriptDecoder:
         self, uplink: DecodeInput, ctx: DecodeContext
     ) -> tuple[tuple[str, ...], tuple[SenmlRecord, ...]]:
         contract = self.snapshot.contract
-        output = self._run(script_input(contract, uplink, ctx))
+        output = self._function(script_input(contract, uplink, ctx))
         try:
             answer = script_answer(contract, output)
         except ValueError as err:
@@ -143,68 +238,6 @@ class ScriptDecoder:
             return answer.warnings, normalise(answer.records, ctx.device_urn, received_at)
         except (ValueError, RecursionError) as err:
             raise ScriptFailed(f"invalid SenML: {err}"[:_MAX_REASON]) from err
-
-    def _check_script(self) -> None:
-        if self.snapshot.kind != "decoder":
-            raise ScriptFailed(f"codec {self.snapshot.id} is an {self.snapshot.kind}")
-        try:
-            size = len(self.snapshot.script.encode())
-        except UnicodeEncodeError:
-            raise ScriptFailed("the script is not valid Unicode") from None
-        if size > self.limits.script_bytes:
-            raise ScriptFailed(f"script larger than {self.limits.script_bytes} bytes")
-        if "\0" in self.snapshot.script:  # the binding passes C strings: it would cut there
-            raise ScriptFailed("the script contains a NUL character")
-
-    def _load(self) -> _JsFunction:
-        limits = self.limits
-        context: _JsContext = quickjs.Context()
-        context.set_memory_limit(limits.memory_bytes)
-        context.set_max_stack_size(limits.stack_bytes)
-        context.set_time_limit(limits.build_cpu_ms / 1000)
-        setup = cast(_JsFunction, context.eval(HARNESS_JS))
-        try:
-            call = setup(self.snapshot.script, self._entry, self.snapshot.contract)
-        except _JS_ERROR as err:
-            raise ScriptFailed(self._reason(err, limits.build_cpu_ms)[0]) from None
-        if call is None:
-            raise ScriptFailed(f"the script defines no {self._entry}() function")
-        context.set_time_limit(limits.cpu_ms / 1000)
-        return cast(_JsFunction, call)
-
-    def _run(self, text: str) -> object:
-        try:
-            output = self._call(text)
-        except _JS_ERROR as err:
-            reason, breached = self._reason(err, self.limits.cpu_ms)
-            if breached:
-                logger.info(
-                    "DIY decoder rebuilt after %s", reason, extra={"codec_id": self.snapshot.id}
-                )
-                self._call = self._load()
-            raise ScriptFailed(reason) from None
-        except UnicodeError:  # a lone surrogate in a returned string
-            raise ScriptFailed(f"{self._entry}() returned text that is not valid Unicode") from None
-        if isinstance(output, str) and len(output.encode()) > self.limits.output_bytes:
-            raise ScriptFailed(f"output larger than {self.limits.output_bytes} bytes")
-        return output
-
-    def _reason(self, err: Exception, cpu_ms: float) -> tuple[str, bool]:
-        """Why the script failed, and whether it breached a cap."""
-        lines = str(err).splitlines() or [""]
-        first, limits = lines[0], self.limits
-        if first == "InternalError: interrupted":
-            return f"exceeded {cpu_ms:g} ms CPU", True
-        # `null` is what QuickJS throws when it cannot even allocate the error object.
-        if first in ("InternalError: out of memory", "null"):
-            return f"exceeded memory limit ({limits.memory_bytes} bytes)", True
-        if first == "InternalError: stack overflow":
-            return f"exceeded stack limit ({limits.stack_bytes} bytes)", True
-        where = _FRAME.match(lines[1]) if len(lines) > 1 else None
-        if where:
-            line = min(max(int(where["line"]) - _BODY_OFFSET, 1), self._lines)
-            first = f"{first} (line {line})"
-        return first[:_MAX_REASON], False
 
     def _count(self, failure: str | None = None, warnings: int = 0) -> None:
         stats, failed = self._stats, failure is not None

@@ -65,6 +65,61 @@ class DeviceSnapshot(Contract):
     tags: dict[str, str] = {}
 
 
+# Delivery limits every destination type takes (None: the dispatcher's defaults).
+MaxRatePerS = Annotated[
+    float | None,
+    Field(
+        ge=0.01,
+        le=10_000,
+        description="At most this many delivery attempts per second to this destination"
+        " (retries included), evenly spaced; null = no limit",
+        examples=[5],
+    ),
+]
+MaxRetryAgeS = Annotated[
+    float | None,
+    Field(
+        gt=0,
+        le=86_400,
+        description="Stop retrying a delivery once it is this many seconds old (from the"
+        " uplink's receive time): it goes to the dead letters. Only shortens the"
+        " dispatcher's own bound; null = that bound",
+        examples=[600],
+    ),
+]
+AuthType = Literal["none", "basic", "bearer", "api_key"]
+
+
+class HttpsAuth(Contract):
+    """How an HTTPS destination authenticates; the credential itself (the Basic password,
+    the Bearer token or the API key) is the destination's write-only `credential`."""
+
+    type: Annotated[
+        AuthType,
+        Field(
+            description="none; basic (Authorization: Basic, with username); bearer"
+            " (Authorization: Bearer <credential>); api_key (<header>: <credential>)",
+            examples=["bearer"],
+        ),
+    ] = "none"
+    username: Annotated[
+        str | None,
+        Field(
+            max_length=256,
+            description="Basic only: the user name (no colon); null otherwise",
+            examples=["senflow"],
+        ),
+    ] = None
+    header: Annotated[
+        str,
+        Field(
+            max_length=100,
+            description="api_key only: the header that carries the key",
+            examples=["X-API-Key"],
+        ),
+    ] = "X-API-Key"
+
+
 class HttpsConfig(Contract):
     """An HTTPS webhook. The shared secret (sealed) signs every delivery."""
 
@@ -92,6 +147,15 @@ class HttpsConfig(Contract):
             gt=0, le=60, description="Per-attempt timeout, seconds; the dispatcher's limit caps it"
         ),
     ] = 10.0
+    auth: Annotated[
+        HttpsAuth,
+        Field(
+            description="Authentication sent on every attempt; the credential is write-only",
+            examples=[{"type": "bearer"}],
+        ),
+    ] = HttpsAuth()
+    max_rate_per_s: MaxRatePerS = None
+    max_retry_age_s: MaxRetryAgeS = None
 
 
 class KafkaTopicConfig(Contract):
@@ -151,6 +215,8 @@ class KafkaTopicConfig(Contract):
             examples=["senflow-writer"],
         ),
     ] = None
+    max_rate_per_s: MaxRatePerS = None
+    max_retry_age_s: MaxRetryAgeS = None
 
 
 class MqttConfig(Contract):
@@ -176,12 +242,17 @@ class MqttConfig(Contract):
         str | None,
         Field(description="Broker user name; required with a password (secret); null = none"),
     ] = None
+    max_rate_per_s: MaxRatePerS = None
+    max_retry_age_s: MaxRetryAgeS = None
 
 
 class TestEndpointConfig(Contract):
     """The built-in test endpoint: keeps the latest messages, readable through the API."""
 
     __test__ = False  # not a pytest class, whatever its name says
+
+    max_rate_per_s: MaxRatePerS = None
+    max_retry_age_s: MaxRetryAgeS = None
 
 
 DestinationType = Literal["https", "kafka", "mqtt", "test"]
@@ -202,6 +273,17 @@ class DestinationSnapshot(Contract):
     config: DestinationConfig
     sealed_secret: Annotated[
         str | None, Field(description="Shared secret / password sealed with the platform key")
+    ] = None
+    sealed_credential: Annotated[
+        str | None,
+        Field(
+            description="HTTPS authentication's password, token or key, sealed with the"
+            ' platform key bound to "<id>:credential" (a sealed secret does not open as it)'
+        ),
+    ] = None
+    format_script: Annotated[
+        str | None,
+        Field(description="JavaScript defining format(pack): the body each delivery sends"),
     ] = None
     enabled: bool = True
 

@@ -19,6 +19,10 @@ DLQ_DETAIL = "senflow-dlq-detail"
 DLQ_SOURCE = "senflow-dlq-source"
 DLQ_ATTEMPTS = "senflow-dlq-attempts"
 DLQ_STATUS_CODE = "senflow-dlq-status-code"
+DLQ_RESPONSE_EXCERPT = "senflow-dlq-response-excerpt"
+DLQ_PREFIX = "senflow-dlq-"  # every dead-letter header starts with it
+# A delivery re-published from the dead letters: the entry it replays (`<partition>-<offset>`).
+REPLAY_OF = "senflow-replay-of"
 
 KafkaHeaders = list[tuple[str, bytes]]
 

@@ -38,6 +38,12 @@ def seal(key: bytes, plaintext: str, bound_to: str) -> str:
     return _PREFIX + base64.urlsafe_b64encode(nonce + ct).decode()
 
 
+def credential_binding(entity_id: str) -> str:
+    """What an entity's second secret (an HTTPS destination's authentication credential) is
+    bound to: not the id alone, so its sealed secret cannot pass for it, nor it for that."""
+    return f"{entity_id}:credential"
+
+
 def open_sealed(key: bytes, sealed: str, bound_to: str) -> str:
     if not sealed.startswith(_PREFIX):
         raise SecretError("unknown sealed-secret format")

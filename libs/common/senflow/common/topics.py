@@ -25,12 +25,24 @@ REGISTRY_CODECS = "senflow.registry.codecs.v1"
 
 # Compacted, key = decoder id: the latest `DecoderStatus` a router worker reported.
 DECODER_STATUS = "senflow.decoders.status.v1"
+# Compacted, key = destination id: the latest `DestinationHealth` a dispatcher reported.
+DESTINATION_HEALTH = "senflow.destinations.health.v1"
 
 UPLINKS_RAW_LORA = "senflow.uplinks.lora.raw.v1"
 UPLINKS_RAW_DEVICE = "senflow.uplinks.device.raw.v1"  # Internet, M2M, MQTT
 UPLINKS_DEADLETTER = "senflow.uplinks.deadletter.v1"
 DELIVERIES = "senflow.deliveries.v1"
 DELIVERIES_DEADLETTER = "senflow.deliveries.deadletter.v1"
+# What stays replayable: the registry API lists and replays dead letters of this age.
+DELIVERIES_DEADLETTER_RETENTION_MS = 14 * 24 * 3600 * 1000
+# Compacted, key = dead-letter entry id (`<partition>-<offset>`): the latest
+# `DeadLetterReplayed` per entry. Also deleted after twice the dead letters' retention,
+# when their entries are gone for sure (retention removes whole segments, late).
+DELIVERY_REPLAYS = "senflow.deliveries.replays.v1"
+DELIVERY_REPLAYS_RETENTION_MS = 2 * DELIVERIES_DEADLETTER_RETENTION_MS
+# Key = destination id: a `DeliveryOutcome` per attempt's outcome, for insight (a week).
+DELIVERY_OUTCOMES = "senflow.deliveries.outcomes.v1"
+DELIVERY_OUTCOMES_RETENTION_MS = 7 * 24 * 3600 * 1000
 # Not compacted, key = destination id: what the test-endpoint destinations received, read
 # back by the registry API; kept as long as the API shows them.
 TEST_MESSAGES = "senflow.destinations.test-messages.v1"
@@ -49,13 +61,32 @@ ALL_TOPICS: tuple[TopicSpec, ...] = (
             REGISTRY_DESTINATIONS,
             REGISTRY_CODECS,
             DECODER_STATUS,
+            DESTINATION_HEALTH,
         )
+    ),
+    TopicSpec(
+        DELIVERY_REPLAYS,
+        partitions=1,
+        compacted=True,
+        config={
+            "cleanup.policy": "compact,delete",
+            "retention.ms": str(DELIVERY_REPLAYS_RETENTION_MS),
+        },
     ),
     TopicSpec(UPLINKS_RAW_LORA, DATA_PARTITIONS),
     TopicSpec(UPLINKS_RAW_DEVICE, DATA_PARTITIONS),
     TopicSpec(UPLINKS_DEADLETTER, DATA_PARTITIONS),
     TopicSpec(DELIVERIES, DATA_PARTITIONS),
-    TopicSpec(DELIVERIES_DEADLETTER, DATA_PARTITIONS),
+    TopicSpec(
+        DELIVERIES_DEADLETTER,
+        DATA_PARTITIONS,
+        config={"retention.ms": str(DELIVERIES_DEADLETTER_RETENTION_MS)},
+    ),
+    TopicSpec(
+        DELIVERY_OUTCOMES,
+        DATA_PARTITIONS,
+        config={"retention.ms": str(DELIVERY_OUTCOMES_RETENTION_MS)},
+    ),
     TopicSpec(
         TEST_MESSAGES, DATA_PARTITIONS, config={"retention.ms": str(TEST_MESSAGES_RETENTION_MS)}
     ),

@@ -1,5 +1,8 @@
 """Composition root: builds the dispatcher's clients, view, sinks and consumer."""
 
+import os
+import socket
+
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from senflow.common import topics
@@ -9,6 +12,9 @@ from senflow.common.lifecycle import stop_on_signals
 from senflow.common.ops_server import OpsServer
 from senflow.dispatcher.consumer import DeliveryConsumer
 from senflow.dispatcher.destinations import DestinationView
+from senflow.dispatcher.health import HealthTracker
+from senflow.dispatcher.health_publisher import HealthPublisher
+from senflow.dispatcher.outcomes import OutcomeReporter
 from senflow.dispatcher.settings import DispatcherSettings
 from senflow.dispatcher.sinks.factory import running_sinks
 
@@ -31,12 +37,21 @@ async def run(settings: DispatcherSettings) -> None:
     producer = AIOKafkaProducer(
         bootstrap_servers=settings.kafka_bootstrap, acks="all", enable_idempotence=True
     )
+    health = HealthTracker(
+        reporter=f"{socket.gethostname()}:{os.getpid()}",
+        auto_disable_after_s=settings.auto_disable_after_s,
+        probe_interval_s=settings.probe_interval_s,
+    )
+    outcomes = OutcomeReporter(producer, health)
+    health_publisher = HealthPublisher(producer, health)
     ops = OpsServer(settings.http_host, settings.http_port, lambda: follower.loaded)
     await ops.start()
     await follower.start()
     await producer.start()
+    await outcomes.start()
+    await health_publisher.start()
     try:
-        async with running_sinks(settings, producer) as sinks:
+        async with running_sinks(settings, producer, health, outcomes) as sinks:
             await consumer.start()
             try:
                 await DeliveryConsumer(
@@ -45,6 +60,7 @@ async def run(settings: DispatcherSettings) -> None:
                     view,
                     follower,
                     sinks,
+                    outcomes,
                     lane_slots=settings.lane_slots,
                     lane_capacity=settings.lane_capacity,
                     commit_interval_s=settings.commit_interval_s,
@@ -52,6 +68,8 @@ async def run(settings: DispatcherSettings) -> None:
             finally:
                 await consumer.stop()  # run() has returned: no delivery is in progress
     finally:
+        await health_publisher.stop()  # with a last round: the latest changes are sent
+        await outcomes.stop()
         await producer.stop()
         await follower.stop()
         await ops.stop()

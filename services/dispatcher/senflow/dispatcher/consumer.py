@@ -27,12 +27,14 @@ from senflow.common import topics
 from senflow.common.compacted_view import CompactedTopicView
 from senflow.common.deliveries import Delivery
 from senflow.common.errors import ContractError
+from senflow.common.events import DestinationSnapshot
 from senflow.common.serde import loads
 from senflow.dispatcher import metrics
 from senflow.dispatcher.destinations import DestinationView
 from senflow.dispatcher.errors import DeliveryFailed
 from senflow.dispatcher.lanes import Lanes
 from senflow.dispatcher.offsets import PartitionProgress
+from senflow.dispatcher.outcomes import OutcomeReporter
 from senflow.dispatcher.sinks.base import Sink
 
 log = logging.getLogger(__name__)
@@ -48,6 +50,7 @@ class DeliveryConsumer:
         destinations: DestinationView,
         destinations_follower: CompactedTopicView,
         sinks: dict[str, Sink],
+        outcomes: OutcomeReporter,
         *,
         lane_slots: int = 8,
         lane_capacity: int = 10_000,
@@ -58,6 +61,7 @@ class DeliveryConsumer:
         self._destinations = destinations
         self._follower = destinations_follower
         self._sinks = sinks
+        self._outcomes = outcomes  # the sinks report attempts; this, dead letters
         self._lanes: Lanes[tuple[TopicPartition, PartitionProgress, Record]] = Lanes(
             self._finish, lane_slots, lane_capacity
         )
@@ -144,9 +148,17 @@ class DeliveryConsumer:
         """The per-message error boundary: delivered, or dead-lettered with its cause."""
         hdrs = h.decode_headers(record.headers)
         message_id = hdrs.get(h.MESSAGE_ID)
+        delivery: Delivery | None = None
+        destination: DestinationSnapshot | None = None
         try:
             delivery = loads(Delivery, record.value)
             message_id = delivery.message_id
+            replayed = h.REPLAY_OF in hdrs
+            if replayed:
+                # A replay is a fresh start: its retry age counts from the replay (the
+                # record's time), not from an uplink that may be days old.
+                replayed_at = datetime.fromtimestamp(record.timestamp / 1000, UTC)
+                delivery = delivery.model_copy(update={"received_at": replayed_at})
             destination = self._destinations.get(delivery.destination_id)
             if destination is None:
                 # Published (by the router) at the record's timestamp, never later than now.
@@ -166,9 +178,10 @@ class DeliveryConsumer:
             await sink.deliver(delivery, destination, 1)
             self.delivered += 1
             metrics.DELIVERED.labels(destination.type).inc()
-            metrics.INGEST_TO_DELIVERED.observe(
-                (datetime.now(UTC) - delivery.received_at).total_seconds()
-            )
+            if not replayed:  # a replay's latency would measure the customer's wait
+                metrics.INGEST_TO_DELIVERED.labels(destination.type).observe(
+                    (datetime.now(UTC) - delivery.received_at).total_seconds()
+                )
             log.info(
                 "delivered",
                 extra={
@@ -188,12 +201,15 @@ class DeliveryConsumer:
                 {
                     h.DLQ_ATTEMPTS: err.attempts,
                     h.DLQ_STATUS_CODE: err.status_code,
-                    "senflow-dlq-response-excerpt": err.excerpt[:1024] or None,
+                    h.DLQ_RESPONSE_EXCERPT: err.excerpt[:1024] or None,
                 },
             )
+            self._outcomes.dead_lettered(delivery, destination, err)
         except Exception as err:  # noqa: BLE001 - never let one record stop the consumer
             log.exception("unexpected failure delivering", extra={"message_id": message_id})
             await self._dead_letter(record, message_id, "internal-error", repr(err), {})
+            failure = DeliveryFailed("internal-error", repr(err), retriable=False)
+            self._outcomes.dead_lettered(delivery, destination, failure)
 
     async def _dead_letter(
         self,

@@ -31,3 +31,15 @@ class EgressRefused(DeliveryFailed):
 
     def __init__(self, detail: str) -> None:
         super().__init__("egress-refused", detail, retriable=False)
+
+
+class DestinationAutoDisabled(DeliveryFailed):
+    """The destination kept failing: the platform parks its deliveries until a probe works."""
+
+    def __init__(self, destination_id: str, probe_interval_s: float) -> None:
+        super().__init__(
+            "destination-auto-disabled",
+            f"destination {destination_id} kept failing and is disabled by the platform;"
+            f" it is probed every {probe_interval_s:g}s: replay this delivery once it works",
+            retriable=False,
+        )

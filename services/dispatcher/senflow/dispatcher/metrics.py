@@ -1,6 +1,10 @@
-"""The dispatcher's Prometheus metrics (served on `/metrics`)."""
+"""The dispatcher's Prometheus metrics (served on `/metrics`).
 
-from prometheus_client import Counter, Histogram
+Labels are bounded sets (destination types, states, reasons, outcomes), never ids: a
+destination's own health is on `senflow.destinations.health.v1` and the API.
+"""
+
+from prometheus_client import Counter, Gauge, Histogram
 
 DELIVERED = Counter(
     "senflow_dispatcher_delivered_total",
@@ -19,6 +23,22 @@ FAILED_ATTEMPTS = Counter(
 )
 INGEST_TO_DELIVERED = Histogram(
     "senflow_dispatcher_ingest_to_delivered_seconds",
-    "From the uplink's receive time to the destination's acceptance.",
+    "From the uplink's receive time to the destination's acceptance, by destination type.",
+    ["destination_type"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300),
+)
+OUTCOMES = Counter(
+    "senflow_dispatcher_delivery_outcomes_total",
+    "Delivery outcomes (delivered, failed-attempt, dead-lettered), by destination type.",
+    ["destination_type", "outcome"],
+)
+OUTCOME_EVENTS_LOST = Counter(
+    "senflow_dispatcher_outcome_events_lost_total",
+    "Outcome events not published: Kafka refused them, or too many were waiting (overflow).",
+    ["cause"],
+)
+DESTINATION_STATE = Gauge(
+    "senflow_dispatcher_destination_state",
+    "Destinations this worker has delivered to, by type and health state.",
+    ["destination_type", "state"],
 )

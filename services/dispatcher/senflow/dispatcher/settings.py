@@ -15,9 +15,15 @@ class DispatcherSettings(PlatformSettings):
     group_id: str = "senflow-dispatcher"
     http_host: str = "127.0.0.1"
     http_port: int = 8082
-    max_attempts: Annotated[int, Field(ge=1, le=100)] = 5
+    # With full jitter these ride out a receiver outage of about 7 minutes (expected sum of
+    # the waits) before the delivery is dead-lettered; the age bound caps them anyway.
+    max_attempts: Annotated[int, Field(ge=1, le=100)] = 20
     backoff_initial_s: float = 0.5
-    backoff_max_s: float = 30.0
+    backoff_max_s: float = 60.0
+    # Retries stop once a delivery is this old (from the uplink's receive time; a
+    # destination may shorten it), and a Retry-After is honoured up to this long.
+    max_retry_age_s: Annotated[float, Field(gt=0)] = 3600.0
+    max_retry_after_s: Annotated[float, Field(ge=0)] = 300.0
     http_timeout_s: float = 10.0
     # Per attempt: a Kafka destination's (or the test endpoint's) acknowledgement, an MQTT
     # broker's connection or PUBACK.
@@ -29,6 +35,10 @@ class DispatcherSettings(PlatformSettings):
     lane_slots: Annotated[int, Field(ge=1, le=256)] = 8
     lane_capacity: Annotated[int, Field(ge=1)] = 10_000
     commit_interval_s: Annotated[float, Field(gt=0)] = 1.0
+    # A destination failing (most of its latest attempts failed) for this long is disabled
+    # by the platform: its deliveries are dead-lettered but for one probe per interval.
+    auto_disable_after_s: Annotated[float, Field(gt=0)] = 300.0
+    probe_interval_s: Annotated[float, Field(gt=0)] = 30.0
     # The consumer must poll again within this (it waits only when a lane is full), or the
     # group hands its partitions to another worker (which redelivers from the commit).
     max_poll_interval_s: Annotated[float, Field(gt=0)] = 900.0

@@ -8,7 +8,10 @@ import uvicorn
 
 from senflow.common.kafka_admin import ensure_topics
 from senflow.common.lifecycle import stop_on_signals
+from senflow.registry.adapters.dead_letter_replays import KafkaReplayPublisher
+from senflow.registry.adapters.dead_letters import DeadLetterIndex
 from senflow.registry.adapters.decoder_statuses import DecoderStatuses
+from senflow.registry.adapters.destination_health import DestinationHealthReports
 from senflow.registry.adapters.migrations import migrate
 from senflow.registry.adapters.outbox_relay import OutboxRelay
 from senflow.registry.adapters.test_messages import TestMessages
@@ -40,13 +43,17 @@ async def run(settings: RegistrySettings) -> None:
                 return False
             return True
 
-        use_cases = UseCaseSet.build(pool, settings.secrets_key_bytes)
+        dead_letters = DeadLetterIndex(settings.kafka_bootstrap)
+        replays = KafkaReplayPublisher(settings.kafka_bootstrap)
+        use_cases = UseCaseSet.build(pool, settings.secrets_key_bytes, dead_letters, replays)
         app = create_app(
             use_cases,
             settings.admin_token.get_secret_value(),
             ready,
             DecoderStatuses(settings.kafka_bootstrap),
             TestMessages(settings.kafka_bootstrap),
+            (dead_letters, replays),
+            DestinationHealthReports(settings.kafka_bootstrap),
         )
         server = uvicorn.Server(
             uvicorn.Config(

@@ -55,3 +55,18 @@ class Forbidden(RegistryError):
 
     status = 403
     title = "Forbidden"
+
+
+class TooMany(RegistryError):
+    """The request would act on more items than one request may: narrow it."""
+
+    status = 400
+    title = "Too many items"
+
+
+class Unavailable(RegistryError):
+    """A service the request needs (Kafka) cannot be reached now; try again shortly."""
+
+    status = 503
+    title = "Service unavailable"
+    retriable = True

@@ -4,10 +4,13 @@ from dataclasses import dataclass
 
 import asyncpg
 
+from senflow.registry.adapters.dead_letter_replays import KafkaReplayPublisher
+from senflow.registry.adapters.dead_letters import DeadLetterIndex
 from senflow.registry.use_cases.api_keys import ApiKeys
 from senflow.registry.use_cases.bulk_import import BulkImport
 from senflow.registry.use_cases.catalogue import Catalogue
 from senflow.registry.use_cases.customers import Customers
+from senflow.registry.use_cases.dead_letters import DeadLetters, ReplayPublisher, destinations_in
 from senflow.registry.use_cases.decoder_trials import DecoderTrials
 from senflow.registry.use_cases.destinations import Destinations
 from senflow.registry.use_cases.devices import Devices
@@ -28,9 +31,17 @@ class UseCaseSet:
     catalogue: Catalogue
     decoder_trials: DecoderTrials
     bulk_import: BulkImport
+    dead_letters: DeadLetters
 
     @classmethod
-    def build(cls, pool: asyncpg.Pool, secrets_key: bytes) -> "UseCaseSet":
+    def build(
+        cls,
+        pool: asyncpg.Pool,
+        secrets_key: bytes,
+        dead_letter_index: DeadLetterIndex | None = None,
+        replay_publisher: ReplayPublisher | None = None,
+    ) -> "UseCaseSet":
+        """Without the dead letters' Kafka adapters, none is known and none can be replayed."""
         catalogue = Catalogue(pool, secrets_key)
         return cls(
             customers=Customers(pool, secrets_key),
@@ -43,4 +54,9 @@ class UseCaseSet:
             catalogue=catalogue,
             decoder_trials=DecoderTrials(catalogue),
             bulk_import=BulkImport(pool, secrets_key),
+            dead_letters=DeadLetters(
+                destinations_in(pool),
+                dead_letter_index or DeadLetterIndex(),
+                replay_publisher or KafkaReplayPublisher(),
+            ),
         )

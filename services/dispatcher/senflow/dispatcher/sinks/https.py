@@ -9,6 +9,12 @@ Headers on every attempt:
 - `Senflow-Attempt`: 1 for the first attempt, 2 for the first retry, ...
 - `Senflow-Signature`: `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>." + body)>`;
   receivers that check `t` against their clock can refuse replayed requests.
+- `Authorization` (Basic or Bearer) or the API key's header, as the destination's `auth`
+  says, with its credential (sealed apart from the shared secret).
+
+The body is the SenML JSON, or what the destination's format script makes of it; the
+token and the signature are computed over the bytes sent. Headers are layered: static
+ones, then authentication, then Senflow's own (see `https_auth.layered`).
 """
 
 from urllib.parse import urlsplit
@@ -18,10 +24,11 @@ from multidict import CIMultiDictProxy
 
 from senflow.common.deliveries import Delivery
 from senflow.common.events import DestinationSnapshot, HttpsConfig
-from senflow.common.secrets import open_sealed
+from senflow.common.secrets import credential_binding, open_sealed
 from senflow.dispatcher.egress import EgressBlocked, EgressPolicy
 from senflow.dispatcher.errors import DeliveryFailed, EgressRefused
-from senflow.dispatcher.sinks.payload import body_of, https_headers
+from senflow.dispatcher.sinks.https_auth import auth_headers, layered
+from senflow.dispatcher.sinks.payload import Bodies, https_headers
 
 
 class HttpsSink:
@@ -32,12 +39,14 @@ class HttpsSink:
         egress: EgressPolicy,
         timeout_s: float,
         excerpt_bytes: int,
+        bodies: Bodies | None = None,
     ) -> None:
         self._session = session
         self._key = secrets_key
         self._egress = egress
         self._timeout_s = timeout_s
         self._excerpt_bytes = excerpt_bytes
+        self._bodies = bodies or Bodies()
 
     async def deliver(
         self, delivery: Delivery, destination: DestinationSnapshot, attempt: int
@@ -49,14 +58,21 @@ class HttpsSink:
         port = url.port or (443 if url.scheme == "https" else 80)
         await self._egress.check(url.hostname or "", port)
         secret = open_sealed(self._key, destination.sealed_secret, bound_to=destination.id)
-        body = body_of(delivery)
-        headers = {**cfg.headers, **https_headers(delivery, destination.id, body, secret, attempt)}
+        credential = None
+        if destination.sealed_credential is not None:
+            binding = credential_binding(destination.id)
+            credential = open_sealed(self._key, destination.sealed_credential, bound_to=binding)
+        body = await self._bodies.of(delivery, destination)
+        own = https_headers(
+            delivery, destination.id, body.data, secret, attempt, content_type=body.content_type
+        )
+        headers = layered(cfg.headers, auth_headers(cfg.auth, credential), own)
         timeout = aiohttp.ClientTimeout(total=min(cfg.timeout_s, self._timeout_s))
         try:
             async with self._session.request(
                 cfg.method,
                 cfg.url,
-                data=body,
+                data=body.data,
                 headers=headers,
                 timeout=timeout,
                 allow_redirects=False,

@@ -1,6 +1,7 @@
 """Kafka topic destinations: each delivery as one record on the customer's topic.
 
-- value: the SenML pack as compact JSON, the very bytes an HTTPS receiver gets;
+- value: the SenML pack as compact JSON (or what the destination's format script makes of
+  it), the very bytes an HTTPS receiver gets;
 - key: the destination's `key_template` rendered (`{device_id}` by default, so one
   device's records keep their order); an empty template means no key;
 - headers: `senflow-message-id`, `senflow-delivery-id` (deduplicate on it),
@@ -30,7 +31,7 @@ from senflow.common.secrets import open_sealed
 from senflow.dispatcher.egress import EgressPolicy
 from senflow.dispatcher.errors import DeliveryFailed, EgressRefused
 from senflow.dispatcher.sinks.kafka_send import kafka_failure, send_record
-from senflow.dispatcher.sinks.payload import body_of
+from senflow.dispatcher.sinks.payload import Bodies
 
 DEFAULT_KAFKA_PORT = 9092
 
@@ -109,8 +110,10 @@ class KafkaTopicSink:
         secrets_key: bytes,
         egress: EgressPolicy,
         timeout_s: float,
+        bodies: Bodies | None = None,
     ) -> None:
         self._platform = platform_producer  # started and stopped by its owner
+        self._bodies = bodies or Bodies()
         self._key = secrets_key
         self._egress = egress
         self._timeout_s = timeout_s
@@ -135,11 +138,12 @@ class KafkaTopicSink:
         if topics.is_reserved(cfg.topic):
             raise misconfigured(f"{cfg.topic} is a platform topic")
         key = record_key(cfg.key_template, delivery)
+        body = await self._bodies.of(delivery, destination)
         producer = self._platform
         if cfg.bootstrap is not None:
             producer = await self._external(self._login(cfg, cfg.bootstrap, destination))
         await send_record(
-            producer, cfg.topic, key, body_of(delivery), record_headers(delivery), self._timeout_s
+            producer, cfg.topic, key, body.data, record_headers(delivery), self._timeout_s
         )
 
     def _login(

@@ -1,10 +1,11 @@
 """MQTT broker destinations: each delivery published to the destination's topic.
 
-Payload: the SenML pack as compact JSON, the very bytes an HTTPS receiver gets. With QoS 1
-a delivery counts once the broker's PUBACK arrived (aiomqtt's `publish` waits for it);
-QoS 0 once the packet is written. Over MQTT 5 a publish also carries the content type
-and the user properties `senflow-message-id` and `senflow-delivery-id` (deduplicate on
-it); a broker that only speaks 3.1.1 is answered in 3.1.1, without them.
+Payload: the SenML pack as compact JSON (or what the destination's format script makes of
+it), the very bytes an HTTPS receiver gets. With QoS 1 a delivery counts once the broker's
+PUBACK arrived (aiomqtt's `publish` waits for it); QoS 0 once the packet is written. Over
+MQTT 5 a publish also carries the content type (the body's) and the user properties
+`senflow-message-id` and `senflow-delivery-id` (deduplicate on it); a broker that only
+speaks 3.1.1 is answered in 3.1.1, without them.
 
 One connection per destination, opened at its first delivery and kept: a changed config
 or secret opens a new one, a broken one is reopened, all are closed by `stop()`. The
@@ -34,7 +35,7 @@ from senflow.common.events import DestinationSnapshot, MqttConfig
 from senflow.common.secrets import open_sealed
 from senflow.dispatcher.egress import EgressPolicy
 from senflow.dispatcher.errors import DeliveryFailed
-from senflow.dispatcher.sinks.payload import body_of
+from senflow.dispatcher.sinks.payload import Bodies
 
 log = logging.getLogger(__name__)
 
@@ -74,9 +75,9 @@ def verified_tls(hostname: str, cafile: str | None = None) -> ssl.SSLContext:
     return context
 
 
-def publish_properties(delivery: Delivery) -> Properties:
+def publish_properties(delivery: Delivery, content_type: str = "application/json") -> Properties:
     props = Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]  # paho's own
-    props.ContentType = "application/json"
+    props.ContentType = content_type
     props.PayloadFormatIndicator = 1  # UTF-8 text
     props.UserProperty = [
         (h.MESSAGE_ID, delivery.message_id),
@@ -115,8 +116,10 @@ class MqttSink:
         egress: EgressPolicy,
         timeout_s: float,
         tls: Callable[[str], ssl.SSLContext] = verified_tls,
+        bodies: Bodies | None = None,
     ) -> None:
         self._key = secrets_key
+        self._bodies = bodies or Bodies()
         self._egress = egress
         self._timeout_s = timeout_s
         self._tls = tls
@@ -138,13 +141,13 @@ class MqttSink:
         cfg = destination.config
         if not isinstance(cfg, MqttConfig):
             raise DeliveryFailed("destination-misconfigured", destination.id, retriable=False)
-        body = body_of(delivery)
+        body = await self._bodies.of(delivery, destination)
         for reconnected in (False, True):
             connection = await self._connection(destination, cfg)
-            props = publish_properties(delivery) if connection.v5 else None
+            props = publish_properties(delivery, body.content_type) if connection.v5 else None
             try:
                 await connection.client.publish(
-                    cfg.topic, body, qos=cfg.qos, properties=props, timeout=self._timeout_s
+                    cfg.topic, body.data, qos=cfg.qos, properties=props, timeout=self._timeout_s
                 )
                 return
             except ValueError as err:  # paho: a wildcard in the topic, say

@@ -16,7 +16,7 @@ from senflow.common.serde import dumps
 from senflow.common.test_messages import TestMessage
 from senflow.dispatcher.errors import DeliveryFailed
 from senflow.dispatcher.sinks.kafka_send import send_record
-from senflow.dispatcher.sinks.payload import body_of, https_headers
+from senflow.dispatcher.sinks.payload import Bodies, Body, body_of, https_headers
 
 
 def as_test_message(
@@ -25,26 +25,37 @@ def as_test_message(
     secret: str | None,
     attempt: int,
     now: datetime,
+    body: Body | None = None,
 ) -> TestMessage:
-    body = body_of(delivery)
+    """`body`: what the destination is sent (the SenML JSON when None)."""
+    body = body or Body(body_of(delivery))
     return TestMessage(
         destination_id=destination.id,
         customer_id=destination.customer_id,
         message_id=delivery.message_id,
         delivery_id=delivery.delivery_id,
         received_at=now,
-        headers=https_headers(delivery, destination.id, body, secret, attempt, now.timestamp()),
-        body=body.decode(),
+        headers=https_headers(
+            delivery, destination.id, body.data, secret, attempt, now.timestamp(), body.content_type
+        ),
+        body=body.data.decode(),
     )
 
 
 class TestEndpointSink:
     __test__ = False  # not a pytest class, whatever its name says
 
-    def __init__(self, producer: AIOKafkaProducer, secrets_key: bytes, timeout_s: float) -> None:
+    def __init__(
+        self,
+        producer: AIOKafkaProducer,
+        secrets_key: bytes,
+        timeout_s: float,
+        bodies: Bodies | None = None,
+    ) -> None:
         self._producer = producer  # the dispatcher's own (acks=all); started by its owner
         self._key = secrets_key
         self._timeout_s = timeout_s
+        self._bodies = bodies or Bodies()
 
     async def deliver(
         self, delivery: Delivery, destination: DestinationSnapshot, attempt: int
@@ -54,7 +65,8 @@ class TestEndpointSink:
         secret = None
         if destination.sealed_secret is not None:
             secret = open_sealed(self._key, destination.sealed_secret, bound_to=destination.id)
-        message = as_test_message(delivery, destination, secret, attempt, datetime.now(UTC))
+        body = await self._bodies.of(delivery, destination)
+        message = as_test_message(delivery, destination, secret, attempt, datetime.now(UTC), body)
         await send_record(
             self._producer,
             topics.TEST_MESSAGES,

@@ -102,6 +102,8 @@ async def destination(
         type=r["type"],
         config=CONFIG_TYPES[r["type"]].model_validate(json.loads(r["config"])),
         sealed_secret=r["sealed_secret"],
+        sealed_credential=r["sealed_credential"],
+        format_script=r["format_script"],
         enabled=r["enabled"],
     )
     return snap, r["version"]

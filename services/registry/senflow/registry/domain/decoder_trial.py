@@ -6,7 +6,6 @@ compiling one more): callers run `run_trial` off the event loop.
 """
 
 import base64
-import binascii
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -133,7 +132,7 @@ def _payload(payload_hex: str | None, payload_base64: str | None) -> bytes:
     assert payload_base64 is not None
     try:
         return base64.b64decode(payload_base64, validate=True)
-    except binascii.Error:
+    except ValueError:  # binascii.Error, or characters outside ASCII
         raise InvalidField("payload_base64", "not base64 (RFC 4648 §4, padded)") from None
 
 

@@ -128,15 +128,21 @@ RESERVED_HEADERS = frozenset(
 _HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$")
 
 
+def header_name(field: str, name: str) -> str:
+    """A header an HTTPS destination may set: a valid name, none the platform sets."""
+    if not _HEADER_NAME.match(name):
+        raise InvalidField(field, f"{name!r} is not a valid header name")
+    if name.lower() in RESERVED_HEADERS:
+        raise InvalidField(field, f"{name} is set by the platform")
+    return name
+
+
 def static_headers(field: str, headers: dict[str, str]) -> dict[str, str]:
     """Additional headers of an HTTPS destination: valid names, none the platform sets."""
     if len(headers) > 20:
         raise InvalidField(field, "at most 20 headers")
     for name, value in headers.items():
-        if not _HEADER_NAME.match(name):
-            raise InvalidField(field, f"{name!r} is not a valid header name")
-        if name.lower() in RESERVED_HEADERS:
-            raise InvalidField(field, f"{name} is set by the platform")
+        header_name(field, name)
         if "\r" in value or "\n" in value or len(value) > 4096:
             raise InvalidField(field, f"the value of {name} is not a valid header value")
     return headers

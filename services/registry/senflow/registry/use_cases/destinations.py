@@ -1,11 +1,14 @@
-"""Destinations: where a customer's data goes. The shared secret is write-only."""
+"""Destinations: where a customer's data goes. The shared secret and the HTTPS
+authentication's credential are write-only, each sealed bound to its own purpose."""
 
+import asyncio
 import uuid
 from typing import Any
 
 from senflow.common import secrets as sealing
 from senflow.common.events import (
     CONFIG_TYPES,
+    AuthType,
     DestinationConfig,
     DestinationSnapshot,
     HttpsConfig,
@@ -49,25 +52,51 @@ def _validated(
     return secret
 
 
+def _stored_for(current: DestinationSnapshot) -> AuthType | None:
+    """The kind of authentication the destination's stored credential is for."""
+    if current.sealed_credential is None or not isinstance(current.config, HttpsConfig):
+        return None
+    return current.config.auth.type
+
+
+async def _format_script_checked(script: str | None) -> str | None:
+    """The script to store (None for none: an empty one removes it)."""
+    if not script:
+        return None
+    # Compiling may use the sandbox's whole build CPU cap: never on the event loop.
+    return await asyncio.to_thread(destination_rules.format_script, "format_script", script)
+
+
 class Destinations(UseCases):
     async def create(
-        self, p: Principal, name: str, kind: str, config: DestinationConfig, secret: str | None
+        self,
+        p: Principal,
+        name: str,
+        kind: str,
+        config: DestinationConfig,
+        secret: str | None,
+        credential: str | None = None,
+        format_script: str | None = None,
     ) -> Versioned:
         p.require("write")
         cid = p.require_customer()
         plain = _validated(kind, config, secret)
+        destination_rules.authentication(config, credential)
+        script = await _format_script_checked(format_script)
         did = str(uuid.uuid4())
         sealed = sealing.seal(self._key, plain, bound_to=did) if plain else None
         async with self._transaction() as conn:
             await conn.execute(
-                "INSERT INTO destinations (id, customer_id, name, type, config, sealed_secret)"
-                " VALUES ($1, $2, $3, $4, $5::jsonb, $6)",
+                "INSERT INTO destinations (id, customer_id, name, type, config, sealed_secret,"
+                " sealed_credential, format_script) VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8)",
                 did,
                 cid,
                 name,
                 kind,
                 config.model_dump_json(),
                 sealed,
+                self._sealed_credential(did, config, credential, None),
+                script,
             )
             snap, version = await store.destination(conn, did, cid)
             await emit(conn, "destination", "DestinationCreated", snap, did, version, cid)
@@ -99,33 +128,57 @@ class Destinations(UseCases):
     async def update(
         self, p: Principal, did: str, changes: dict[str, Any], if_match: int | None
     ) -> Versioned:
-        """Change name, enabled, config (same type) or secret."""
+        """Change name, enabled, config (same type), secret, credential or format script
+        (an empty one removes it)."""
         p.require("write")
         cid = p.require_customer()
+        script = None
+        if "format_script" in changes:
+            script = await _format_script_checked(changes["format_script"])
         async with self._transaction() as conn:
             check_version(await store.lock(conn, "destinations", did, cid), if_match)
             current, _ = await store.destination(conn, did, cid)
             config: DestinationConfig = changes.get("config") or current.config
             secret = changes.get("secret")
+            credential = changes.get("credential")
             if "config" in changes or secret is not None:
                 # Only what changes is checked: a destination saved under older rules
                 # can still be renamed or disabled.
                 _validated(current.type, config, secret, current.sealed_secret is not None)
+            if "config" in changes or credential is not None:
+                destination_rules.authentication(config, credential, _stored_for(current))
+            if "format_script" not in changes:
+                script = current.format_script
             sealed = sealing.seal(self._key, secret, bound_to=did) if secret else None
             await conn.execute(
                 "UPDATE destinations SET name = coalesce($2, name),"
                 " enabled = coalesce($3, enabled), config = $4::jsonb,"
-                " sealed_secret = coalesce($5, sealed_secret) WHERE id = $1",
+                " sealed_secret = coalesce($5, sealed_secret), sealed_credential = $6,"
+                " format_script = $7 WHERE id = $1",
                 uuid.UUID(did),
                 changes.get("name"),
                 changes.get("enabled"),
                 config.model_dump_json(),
                 sealed,
+                self._sealed_credential(did, config, credential, current.sealed_credential),
+                script,
             )
             await store.bump(conn, "destinations", did)
             snap, version = await store.destination(conn, did, cid)
             await emit(conn, "destination", "DestinationUpdated", snap, did, version, cid)
         return Versioned(snap, version)
+
+    def _sealed_credential(
+        self, did: str, config: DestinationConfig, credential: str | None, stored: str | None
+    ) -> str | None:
+        """What to store: the new credential sealed, else the stored one; none without
+        authentication (switching it off forgets the credential)."""
+        if not isinstance(config, HttpsConfig) or config.auth.type == "none":
+            return None
+        if credential is not None:
+            binding = sealing.credential_binding(did)
+            return sealing.seal(self._key, credential, bound_to=binding)
+        return stored
 
     async def delete(self, p: Principal, did: str, detach: bool, if_match: int | None) -> None:
         """A destination used by flows is a 409 unless `detach` removes it from them."""

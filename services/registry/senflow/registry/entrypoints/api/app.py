@@ -7,7 +7,10 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
+from senflow.registry.adapters.dead_letter_replays import KafkaReplayPublisher
+from senflow.registry.adapters.dead_letters import DeadLetterIndex
 from senflow.registry.adapters.decoder_statuses import DecoderStatuses
+from senflow.registry.adapters.destination_health import DestinationHealthReports
 from senflow.registry.adapters.test_messages import TestMessages
 from senflow.registry.entrypoints.api import problems, routes
 from senflow.registry.entrypoints.api.routes.devices import EXTRA_COMPONENTS
@@ -20,20 +23,34 @@ def create_app(
     ready: Callable[[], Awaitable[bool]],
     decoder_statuses: DecoderStatuses | None = None,
     test_messages: TestMessages | None = None,
+    dead_letters: tuple[DeadLetterIndex, KafkaReplayPublisher] | None = None,
+    destination_health: DestinationHealthReports | None = None,
 ) -> FastAPI:
-    # None given (tests): every decoder's status is unknown, no test endpoint received any.
+    """`dead_letters`: the adapters `use_cases.dead_letters` was built with, run here."""
+    # None given (tests): every decoder's status and destination's health is unknown, no
+    # test endpoint received any.
     statuses = DecoderStatuses() if decoder_statuses is None else decoder_statuses
     messages = TestMessages() if test_messages is None else test_messages
+    healths = DestinationHealthReports() if destination_health is None else destination_health
+    parked, replays = (
+        (DeadLetterIndex(), KafkaReplayPublisher()) if dead_letters is None else dead_letters
+    )
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        # Both return at once: the API never waits for what the routers and dispatchers say.
+        # All return at once: the API never waits for what the routers and dispatchers say.
         await statuses.start()
+        await healths.start()
         await messages.start()
+        await parked.start()
+        await replays.start()
         try:
             yield
         finally:
+            await replays.stop()
+            await parked.stop()
             await messages.stop()
+            await healths.stop()
             await statuses.stop()
 
     app = FastAPI(
@@ -45,6 +62,7 @@ def create_app(
     app.state.use_cases = use_cases
     app.state.admin_token = admin_token
     app.state.decoder_statuses = statuses
+    app.state.destination_health = healths
     app.state.test_messages = messages
     problems.install(app)
     app.include_router(routes.router)

@@ -28,6 +28,8 @@ def install(app: FastAPI) -> None:
         resp = problem(err.status, err.title, str(err), **extra)
         if err.status == 401:
             resp.headers["WWW-Authenticate"] = "Bearer"
+        if err.status == 503:
+            resp.headers["Retry-After"] = "5"
         return resp
 
     @app.exception_handler(RequestValidationError)

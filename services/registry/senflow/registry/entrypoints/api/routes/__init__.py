@@ -5,6 +5,7 @@ from fastapi import APIRouter
 from senflow.registry.entrypoints.api.routes import (
     admin,
     catalogue,
+    dead_letters,
     destinations,
     devices,
     flows,
@@ -13,5 +14,5 @@ from senflow.registry.entrypoints.api.routes import (
 )
 
 router = APIRouter()
-for module in (admin, keys, projects, devices, destinations, flows, catalogue):
+for module in (admin, keys, projects, devices, destinations, dead_letters, flows, catalogue):
     router.include_router(module.router)

@@ -24,7 +24,7 @@ def out(v: Versioned, response: Response | None = None) -> dict[str, Any]:
     """The snapshot without sealed secrets or owner, plus its version; sets the ETag."""
     if response is not None:
         response.headers["ETag"] = f'"{v.version}"'
-    data = v.snapshot.model_dump(exclude={"sealed_secret", "customer_id"})
+    data = v.snapshot.model_dump(exclude={"sealed_secret", "sealed_credential", "customer_id"})
     for info in data.get("network_info", ()):
         info.pop("sealed_secret", None)
     return {**data, "version": v.version}

@@ -1,9 +1,11 @@
-"""Destinations."""
+"""Destinations, each with its health as the dispatchers report it."""
 
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
 
+from senflow.common.destination_health import DestinationHealth
+from senflow.registry.adapters.destination_health import DestinationHealthReports
 from senflow.registry.adapters.test_messages import TestMessages
 from senflow.registry.entrypoints.api import schemas as s
 from senflow.registry.entrypoints.api.auth import Caller
@@ -14,6 +16,7 @@ from senflow.registry.entrypoints.api.routes.common import (
     out,
     page_out,
 )
+from senflow.registry.use_cases.base import Versioned
 
 router = APIRouter(tags=["destinations"])
 
@@ -26,26 +29,46 @@ def kept_test_messages(request: Request) -> TestMessages:
 TestMessagesDep = Annotated[TestMessages, Depends(kept_test_messages)]
 
 
+def destination_health(request: Request) -> DestinationHealthReports:
+    reports: DestinationHealthReports = request.app.state.destination_health
+    return reports
+
+
+HealthDep = Annotated[DestinationHealthReports, Depends(destination_health)]
+
+
 @router.post("/destinations", status_code=201, response_model=s.DestinationOut)
 async def create_destination(
-    body: s.DestinationIn, caller: Caller, uc: UseCasesDep, response: Response
+    body: s.DestinationIn, caller: Caller, uc: UseCasesDep, response: Response, health: HealthDep
 ) -> Any:
-    v = await uc.destinations.create(caller, body.name, body.type, body.config, body.secret)
-    return out(v, response)
+    v = await uc.destinations.create(
+        caller,
+        body.name,
+        body.type,
+        body.config,
+        body.secret,
+        credential=body.credential,
+        format_script=body.format_script,
+    )
+    return _out(v, health, response)
 
 
 @router.get("/destinations", response_model=s.PageOut[s.DestinationOut])
 async def list_destinations(
-    caller: Caller, uc: UseCasesDep, page: Paging, project_id: str | None = None
+    caller: Caller, uc: UseCasesDep, page: Paging, health: HealthDep, project_id: str | None = None
 ) -> Any:
-    return page_out(await uc.destinations.find(caller, page, project_id))
+    listed = page_out(await uc.destinations.find(caller, page, project_id))
+    for item in listed["items"]:
+        item["health"] = _health(health.get(item["id"]))
+    return listed
 
 
 @router.get("/destinations/{destination_id}", response_model=s.DestinationOut)
 async def get_destination(
-    destination_id: str, caller: Caller, uc: UseCasesDep, response: Response
+    destination_id: str, caller: Caller, uc: UseCasesDep, response: Response, health: HealthDep
 ) -> Any:
-    return out(await uc.destinations.get(caller, destination_id), response)
+    """A destination, with its health: `unknown` until a dispatcher has reported on it."""
+    return _out(await uc.destinations.get(caller, destination_id), health, response)
 
 
 @router.get("/destinations/{destination_id}/messages", response_model=s.TestMessagesOut)
@@ -68,9 +91,11 @@ async def update_destination(
     uc: UseCasesDep,
     response: Response,
     version: IfMatch,
+    health: HealthDep,
 ) -> Any:
     changes = {k: getattr(body, k) for k in body.model_fields_set if getattr(body, k) is not None}
-    return out(await uc.destinations.update(caller, destination_id, changes, version), response)
+    updated = await uc.destinations.update(caller, destination_id, changes, version)
+    return _out(updated, health, response)
 
 
 @router.delete("/destinations/{destination_id}", status_code=204)
@@ -79,3 +104,34 @@ async def delete_destination(
 ) -> None:
     """A destination used by flows is a 409 unless `detach=true` removes it from them."""
     await uc.destinations.delete(caller, destination_id, detach, version)
+
+
+def _out(v: Versioned, health: DestinationHealthReports, response: Response) -> dict[str, Any]:
+    data = out(v, response)
+    return {**data, "health": _health(health.get(data["id"]))}
+
+
+_UNKNOWN: dict[str, Any] = {
+    "state": "unknown",
+    "attempts": None,
+    "failed_attempts": None,
+    "last_error": None,
+    "last_status_code": None,
+    "changed_at": None,
+}
+
+
+def _health(report: DestinationHealth | None) -> dict[str, Any]:
+    # The routes only ever show the caller's own destinations: all of it is theirs to see.
+    if report is None:  # no dispatcher has reported on it (yet)
+        return _UNKNOWN
+    return report.model_dump(
+        include={
+            "state",
+            "attempts",
+            "failed_attempts",
+            "last_error",
+            "last_status_code",
+            "changed_at",
+        }
+    )

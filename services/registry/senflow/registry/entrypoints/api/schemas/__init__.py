@@ -23,6 +23,14 @@ from senflow.registry.entrypoints.api.schemas.customers import (
     SubscriptionIn,
     SubscriptionOut,
 )
+from senflow.registry.entrypoints.api.schemas.dead_letters import (
+    DeadLetterDetailOut,
+    DeadLetterOut,
+    DeadLetterReplayIn,
+    DeadLettersOut,
+    ReplayedOut,
+)
+from senflow.registry.entrypoints.api.schemas.destination_health import DestinationHealthOut
 from senflow.registry.entrypoints.api.schemas.destinations import (
     DestinationIn,
     DestinationOut,
@@ -86,8 +94,14 @@ __all__ = [
     "DestinationIn",
     "DestinationPatch",
     "DestinationOut",
+    "DestinationHealthOut",
     "TestMessageOut",
     "TestMessagesOut",
+    "DeadLetterOut",
+    "DeadLetterDetailOut",
+    "DeadLettersOut",
+    "DeadLetterReplayIn",
+    "ReplayedOut",
     "FlowIn",
     "FlowPatch",
     "MembersIn",

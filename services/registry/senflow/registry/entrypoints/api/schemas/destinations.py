@@ -19,6 +19,21 @@ from senflow.registry.entrypoints.api.schemas.common import (
     Out,
     Version,
 )
+from senflow.registry.entrypoints.api.schemas.destination_health import DestinationHealthOut
+
+CREDENTIAL = (
+    "The password (auth basic), token (bearer) or API key (api_key) of an https"
+    " destination's config.auth; required with those, none otherwise. Sealed apart from the"
+    " secret. Write-only: never returned"
+)
+FORMAT_SCRIPT = (
+    "JavaScript defining format(pack), run in the DIY decoders' sandbox (same caps, at most"
+    " 64 KiB): it gets the SenML pack (an array of records) and returns the body every"
+    " delivery to this destination sends: a string as it is (application/json if it parses"
+    " as JSON, else text/plain), an object or array as JSON. A failure dead-letters the"
+    " delivery (format-failed)"
+)
+FORMAT_EXAMPLE = "function format(pack) {\n  return {device: pack[0].bn, readings: pack.length};\n}"
 
 
 class DestinationIn(Body):
@@ -34,6 +49,18 @@ class DestinationIn(Body):
                         "headers": {"X-Source": "senflow"},
                     },
                     "secret": "Xk9#mP2$vL7qR4@nW8zT1&bY6^cF3!hJ",
+                },
+                {
+                    "name": "Partner API",
+                    "type": "https",
+                    "config": {
+                        "url": "https://api.partner.example/readings",
+                        "auth": {"type": "api_key", "header": "X-API-Key"},
+                        "max_rate_per_s": 5,
+                    },
+                    "secret": "Xk9#mP2$vL7qR4@nW8zT1&bY6^cF3!hJ",
+                    "credential": "pk_live_4f9a2c7e1b",
+                    "format_script": FORMAT_EXAMPLE,
                 },
                 {
                     "name": "Readings on our cluster",
@@ -83,6 +110,10 @@ class DestinationIn(Body):
             max_length=256,
         ),
     ] = None
+    credential: Annotated[str | None, Field(description=CREDENTIAL, max_length=4096)] = None
+    format_script: Annotated[
+        str | None, Field(description=FORMAT_SCRIPT, max_length=65536, examples=[FORMAT_EXAMPLE])
+    ] = None
 
 
 class DestinationPatch(Body):
@@ -101,6 +132,21 @@ class DestinationPatch(Body):
         str | None,
         Field(max_length=256, description="New secret, same rules" + KEEP + ". Write-only."),
     ] = None
+    credential: Annotated[
+        str | None,
+        Field(
+            max_length=4096,
+            description="New credential, same rules" + KEEP + "; a new config.auth.type"
+            " needs a new one, none forgets it. Write-only.",
+        ),
+    ] = None
+    format_script: Annotated[
+        str | None,
+        Field(
+            max_length=65536,
+            description="New format script, same rules; an empty string removes it" + KEEP,
+        ),
+    ] = None
 
 
 class DestinationOut(Out):
@@ -114,7 +160,14 @@ class DestinationOut(Out):
         Field(description="Settings of the destination's type (never the secret)"),
     ]
     enabled: Annotated[bool, Field(description="false: deliveries to it are dead-lettered")]
+    format_script: Annotated[
+        str | None, Field(description="The format script; null = the SenML JSON is sent")
+    ] = None
     version: Version
+    health: Annotated[
+        DestinationHealthOut,
+        Field(description="How its deliveries go, as the dispatchers report it; never stored"),
+    ]
 
 
 class TestMessageOut(Out):
