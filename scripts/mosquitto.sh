@@ -18,7 +18,8 @@ write_config() {
 listener $PORT 127.0.0.1
 # Local development only: any client may connect, without a password, and publish anywhere.
 # A real broker authenticates devices (password_file) and lets each publish only to its
-# own uplink topic (acl_file with: pattern write senflow/devices/%c/up).
+# own uplink topic (see infra/mosquitto: use_username_as_clientid, and an acl_file with
+# pattern write senflow/devices/%u/up).
 allow_anonymous true
 # Sessions (the bridge's subscription and the messages queued for it) survive a restart.
 # Mosquitto writes them on shutdown and every autosave_interval seconds.

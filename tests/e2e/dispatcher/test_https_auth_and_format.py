@@ -14,7 +14,7 @@ import pytest
 from aiokafka import AIOKafkaProducer
 
 from senflow.common import topics
-from tests.support.api import Api, Route, create_route, new_destination_secret
+from tests.support.api import Api, Route, create_customer, create_route, new_destination_secret
 from tests.support.kafka import lora_uplink, produce
 from tests.support.platform import Platform
 from tests.support.receiver import WebhookReceiver
@@ -147,3 +147,32 @@ async def test_a_destination_with_a_rate_limit_is_paced(
         assert min(b - a for a, b in zip(arrivals, arrivals[1:], strict=False)) >= 0.15
     finally:
         await receiver.stop()
+
+
+async def test_pointing_a_destination_elsewhere_needs_its_secrets_again(admin: Api) -> None:
+    _, api = await create_customer(admin)
+    secret = new_destination_secret()
+    destination = await api.ok(
+        "POST",
+        "/destinations",
+        {
+            "name": "hook",
+            "config": {"url": "https://example.com/hook", "auth": {"type": "bearer"}},
+            "secret": secret,
+            "credential": "token-123",
+        },
+    )
+    path = f"/destinations/{destination['id']}"
+    elsewhere = {"url": "https://attacker.example/hook", "auth": {"type": "bearer"}}
+    refused = await api.call("PATCH", path, {"config": elsewhere})
+    assert refused.status_code == 422, refused.text
+    assert [e["field"] for e in refused.json()["errors"]] == ["secret"]
+    without_credential = await api.call("PATCH", path, {"config": elsewhere, "secret": secret})
+    assert [e["field"] for e in without_credential.json()["errors"]] == ["credential"]
+    moved = await api.call(
+        "PATCH", path, {"config": elsewhere, "secret": secret, "credential": "token-456"}
+    )
+    assert moved.status_code == 200, moved.text
+    # The same address with another path or timeout keeps the stored secrets.
+    same_host = {**elsewhere, "url": "https://attacker.example/other", "timeout_s": 5}
+    assert (await api.call("PATCH", path, {"config": same_host})).status_code == 200

@@ -3,6 +3,7 @@ platform's cluster or on an "external" one (here the same broker under its addre
 
 import json
 import secrets
+import uuid
 from datetime import datetime
 from typing import Any
 
@@ -114,3 +115,21 @@ async def test_kafka_destination_is_refused_with_the_field_at_fault(
     resp = await api.call("POST", "/destinations", body)
     assert resp.status_code == 422, resp.text
     assert field in [e["field"] for e in resp.json()["errors"]]
+
+
+async def test_a_platform_topic_is_its_first_customers_alone(admin: Api) -> None:
+    _, first = await create_customer(admin)
+    _, second = await create_customer(admin)
+    topic = f"acme.owned.{uuid.uuid4().hex[:8]}"
+    kafka = {"name": "k", "type": "kafka", "config": {"topic": topic}}
+    await first.ok("POST", "/destinations", kafka)
+    await first.ok("POST", "/destinations", kafka)  # the owner may use it again
+
+    refused = await second.call("POST", "/destinations", kafka)
+    assert refused.status_code == 409, refused.text
+    assert "another customer" in refused.json()["detail"]
+    mine = await second.ok(
+        "POST", "/destinations", {**kafka, "config": {"topic": f"{topic}.second"}}
+    )
+    moved = await second.call("PATCH", f"/destinations/{mine['id']}", {"config": {"topic": topic}})
+    assert moved.status_code == 409, moved.text

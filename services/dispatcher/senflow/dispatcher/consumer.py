@@ -20,7 +20,7 @@ from typing import Any, TypeAlias
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.abc import ConsumerRebalanceListener
-from aiokafka.errors import CommitFailedError, IllegalStateError
+from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
 
 from senflow.common import headers as h
 from senflow.common import topics
@@ -55,6 +55,7 @@ class DeliveryConsumer:
         lane_slots: int = 8,
         lane_capacity: int = 10_000,
         commit_interval_s: float = 1.0,
+        hand_over_grace_s: float = 10.0,
     ) -> None:
         self._consumer = consumer
         self._producer = producer
@@ -67,14 +68,16 @@ class DeliveryConsumer:
         )
         self._progress: dict[TopicPartition, PartitionProgress] = {}
         self._leaving: set[TopicPartition] = set()  # given up: start nothing more of theirs
-        self._running: dict[TopicPartition, int] = {}  # deliveries in progress
+        self._running: dict[TopicPartition, set[asyncio.Task[None]]] = {}  # in progress
         self._settled = asyncio.Condition()
         self._commit_interval_s = commit_interval_s
+        self._hand_over_grace_s = hand_over_grace_s
         self.delivered = 0
         self.dead_lettered = 0
 
     async def run(self, stop: asyncio.Event, max_records: int = 500) -> None:
-        """Consume until `stop` is set; then finish what the lanes hold, and commit."""
+        """Consume until `stop` is set; then hand every partition over (see `hand_over`:
+        queued deliveries are left for the next start, from the commit)."""
         self._consumer.subscribe([topics.DELIVERIES], listener=_HandOver(self))
         last_commit = time.monotonic()
         try:
@@ -113,16 +116,28 @@ class DeliveryConsumer:
             log.warning("commit refused: %s", err)
 
     async def hand_over(self, partitions: "set[TopicPartition]") -> None:
-        """Give partitions up: start none of their queued deliveries, finish those in
-        progress, commit up to the first unfinished one."""
+        """Give partitions up: start none of their queued deliveries, let those in progress
+        finish for up to `hand_over_grace_s`, then cancel the rest (a delivery waiting out
+        a retry can take minutes; the group will not wait that long), and commit up to the
+        first unfinished one. A cancelled delivery stays unfinished: the next owner
+        delivers it, and no two workers hold one device's delivery at once."""
         partitions &= set(self._progress)
         if not partitions:
             return
         self._leaving |= partitions
-        async with self._settled:
-            await self._settled.wait_for(
-                lambda: not any(self._running.get(tp) for tp in partitions)
-            )
+
+        def settled() -> bool:
+            return not any(self._running.get(tp) for tp in partitions)
+
+        try:
+            async with asyncio.timeout(self._hand_over_grace_s), self._settled:
+                await self._settled.wait_for(settled)
+        except TimeoutError:
+            for tp in partitions:
+                for task in self._running.get(tp, ()):
+                    task.cancel()
+            async with self._settled:
+                await self._settled.wait_for(settled)
         await self.commit(partitions)
         for tp in partitions:
             del self._progress[tp]
@@ -135,12 +150,18 @@ class DeliveryConsumer:
         tp, progress, record = item
         if self._progress.get(tp) is not progress or tp in self._leaving:
             return
-        self._running[tp] = self._running.get(tp, 0) + 1
+        handling = asyncio.create_task(self._handle(record))
+        running = self._running.setdefault(tp, set())
+        running.add(handling)
         try:
-            await self._handle(record)
+            await handling
             progress.finished(record.offset)
+        except asyncio.CancelledError:
+            if not handling.cancelled():
+                raise  # this lane worker itself is being cancelled
+            # Handed over mid-delivery: left unfinished, for the next owner.
         finally:
-            self._running[tp] -= 1
+            running.discard(handling)
             async with self._settled:
                 self._settled.notify_all()
 
@@ -230,9 +251,20 @@ class DeliveryConsumer:
                 **extra,
             }
         )
-        await self._producer.send_and_wait(
-            topics.DELIVERIES_DEADLETTER, key=record.key, value=record.value, headers=headers
-        )
+        delay_s = 0.5
+        while True:  # until Kafka takes it: the slot waits (order) and so does the commit
+            try:
+                await self._producer.send_and_wait(
+                    topics.DELIVERIES_DEADLETTER,
+                    key=record.key,
+                    value=record.value,
+                    headers=headers,
+                )
+                break
+            except KafkaError as err:
+                log.error("dead letter not stored, retrying in %.1fs: %r", delay_s, err)
+                await asyncio.sleep(delay_s)
+                delay_s = min(delay_s * 2, 10.0)
         self.dead_lettered += 1
         metrics.DEAD_LETTERED.labels(reason).inc()
 
@@ -248,7 +280,8 @@ def _order_of(record: Record) -> str:
 
 
 class _HandOver(ConsumerRebalanceListener):  # type: ignore[misc]
-    """Finishes and commits revoked partitions' records before the rebalance completes."""
+    """Hands revoked partitions over (see `DeliveryConsumer.hand_over`) before the
+    rebalance completes."""
 
     def __init__(self, consumer: DeliveryConsumer) -> None:
         self._consumer = consumer

@@ -5,6 +5,7 @@ Stops a customer from pointing a destination at the platform's own network (SSRF
 
 import asyncio
 import ipaddress
+import logging
 import socket
 import time
 from collections.abc import Iterable
@@ -14,6 +15,8 @@ from aiohttp.abc import AbstractResolver, ResolveResult
 from aiohttp.resolver import DefaultResolver
 
 from senflow.dispatcher.errors import EgressRefused
+
+log = logging.getLogger(__name__)
 
 # How long a name's permitted addresses are reused before it is resolved again.
 _RESOLVED_TTL_S = 30.0
@@ -58,7 +61,9 @@ class EgressPolicy:
         addresses = list(dict.fromkeys(str(sockaddr[0]) for *_, sockaddr in infos))
         for address in addresses:
             if not self.permits(address):
-                raise EgressRefused(f"{host} resolves to {address}, which is not allowed")
+                # The address itself is logged, not told: customers read these reasons.
+                log.warning("egress refused: %s resolves to %s", host, address)
+                raise EgressRefused(f"{host} resolves to a non-public address")
         # Only permitted answers are reused; the HTTP client's resolver still checks every
         # connection's own answer (GuardedResolver), so a cached name cannot rebind.
         self._resolved[(host, port)] = (time.monotonic() + _RESOLVED_TTL_S, addresses)
@@ -85,7 +90,8 @@ class GuardedResolver(AbstractResolver):
         results = await self._inner.resolve(host, port, family)
         for result in results:
             if not self._policy.permits(result["host"]):
-                raise EgressBlocked(f"{host} resolves to {result['host']}, which is not allowed")
+                log.warning("egress refused: %s resolves to %s", host, result["host"])
+                raise EgressBlocked(f"{host} resolves to a non-public address")
         return results
 
     async def close(self) -> None:

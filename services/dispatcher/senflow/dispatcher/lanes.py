@@ -4,18 +4,20 @@ Each destination has its own lane of `slots` ordered queues. A delivery goes to 
 its device hashes to, so one device's deliveries to one destination stay in order, while
 other devices (up to `slots` at once) and every other destination go on. A lane holds at
 most `capacity` deliveries; when a destination's lane is full, `put` waits: that
-backpressure is the bound on memory (and only then do other destinations feel a slow one;
+backpressure bounds memory per destination (and only then do other destinations feel a slow one;
 a destination that keeps failing is parked in the dead-letter lane by its retry budget
 long before, see the README). Idle slot workers end, so lanes cost nothing when quiet.
 """
 
 import asyncio
+import logging
 import zlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 Item = TypeVar("Item")
+log = logging.getLogger(__name__)
 
 _IDLE_S = 30.0  # a slot's worker ends after this long without work
 
@@ -86,7 +88,9 @@ class Lanes(Generic[Item]):
                     return
                 continue
             try:
-                await self._handle(item)  # the handler is the error boundary: it never raises
+                await self._handle(item)  # the handler is the error boundary
+            except Exception:  # noqa: BLE001 - a bug there must not kill the slot's worker
+                log.exception("a lane's handler failed; the item stays unfinished")
             finally:
                 lane.busy -= 1
                 lane.room.release()

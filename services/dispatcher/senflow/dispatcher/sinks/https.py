@@ -89,6 +89,9 @@ class HttpsSink:
                 raise EgressRefused(str(err.os_error)) from err  # type: ignore[attr-defined]
             detail = str(err) or type(err).__name__
             raise DeliveryFailed("connection-failed", detail, retriable=True) from err
+        except aiohttp.ClientError as err:  # a malformed answer: status line, chunking, …
+            detail = str(err) or type(err).__name__
+            raise DeliveryFailed("bad-response", detail, retriable=True) from err
 
     @staticmethod
     def _judge(

@@ -194,12 +194,19 @@ class KafkaTopicSink:
             sasl_plain_password=login.password,
         )
         try:
-            await producer.start()
+            # Bounded: an idempotent producer's start waits for a producer id from the
+            # brokers the cluster advertises, forever if none of them can be reached.
+            async with asyncio.timeout(self._timeout_s):
+                await producer.start()
         except KafkaError as err:
             await producer.stop()
             # aiokafka reports any failed bootstrap (refused login included) as a
             # connection error, so a wrong password is retried like an outage.
             raise kafka_failure(err) from err
+        except TimeoutError as err:
+            await producer.stop()
+            detail = f"the cluster did not answer within {self._timeout_s}s"
+            raise DeliveryFailed("kafka-unavailable", detail, retriable=True) from err
         except OSError as err:
             await producer.stop()
             raise DeliveryFailed("kafka-unavailable", str(err), retriable=True) from err

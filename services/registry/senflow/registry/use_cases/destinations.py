@@ -4,6 +4,7 @@ authentication's credential are write-only, each sealed bound to its own purpose
 import asyncio
 import uuid
 from typing import Any
+from urllib.parse import urlsplit
 
 from senflow.common import secrets as sealing
 from senflow.common.events import (
@@ -16,6 +17,7 @@ from senflow.common.events import (
     MqttConfig,
 )
 from senflow.registry.adapters import store
+from senflow.registry.adapters.db import Conn
 from senflow.registry.adapters.listing import PageRequest, Query
 from senflow.registry.domain import destination_rules, rules
 from senflow.registry.domain.principal import Principal
@@ -67,6 +69,50 @@ async def _format_script_checked(script: str | None) -> str | None:
     return await asyncio.to_thread(destination_rules.format_script, "format_script", script)
 
 
+def _target(config: DestinationConfig) -> object:
+    """Where a destination's deliveries (and so its secrets) go."""
+    if isinstance(config, HttpsConfig):
+        url = urlsplit(config.url)
+        return (url.scheme, url.hostname, url.port)
+    if isinstance(config, KafkaTopicConfig):
+        return config.bootstrap
+    if isinstance(config, MqttConfig):
+        return (config.host, config.port)
+    return None
+
+
+def _secrets_follow_target(
+    current: DestinationSnapshot, config: DestinationConfig, changes: dict[str, Any]
+) -> None:
+    """A destination pointed somewhere else must be given its secrets again: otherwise a
+    write key could send the stored (write-only) secrets to a server of its choosing."""
+    if _target(config) == _target(current.config):
+        return
+    if current.sealed_secret is not None and not changes.get("secret"):
+        raise InvalidField("secret", "give the secret again when the destination's address changes")
+    if current.sealed_credential is not None and not changes.get("credential"):
+        raise InvalidField(
+            "credential", "give the credential again when the destination's address changes"
+        )
+
+
+async def _claim_platform_topic(conn: Conn, config: DestinationConfig, cid: str) -> None:
+    """A topic on the platform's own cluster belongs to the first customer that names it:
+    another customer's destination may not write to it (409)."""
+    if not isinstance(config, KafkaTopicConfig) or config.bootstrap is not None:
+        return
+    # Serialises claims of one topic name, so two customers cannot both pass the check.
+    await conn.execute("SELECT pg_advisory_xact_lock(hashtext('kafka-topic:' || $1))", config.topic)
+    taken = await conn.fetchval(
+        "SELECT 1 FROM destinations WHERE type = 'kafka' AND config->>'bootstrap' IS NULL"
+        " AND config->>'topic' = $1 AND customer_id <> $2 LIMIT 1",
+        config.topic,
+        uuid.UUID(cid),
+    )
+    if taken:
+        raise Conflict(f"topic {config.topic} on the platform's cluster is another customer's")
+
+
 class Destinations(UseCases):
     async def create(
         self,
@@ -86,6 +132,7 @@ class Destinations(UseCases):
         did = str(uuid.uuid4())
         sealed = sealing.seal(self._key, plain, bound_to=did) if plain else None
         async with self._transaction() as conn:
+            await _claim_platform_topic(conn, config, cid)
             await conn.execute(
                 "INSERT INTO destinations (id, customer_id, name, type, config, sealed_secret,"
                 " sealed_credential, format_script) VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8)",
@@ -147,6 +194,9 @@ class Destinations(UseCases):
                 _validated(current.type, config, secret, current.sealed_secret is not None)
             if "config" in changes or credential is not None:
                 destination_rules.authentication(config, credential, _stored_for(current))
+            if "config" in changes:
+                _secrets_follow_target(current, config, changes)
+                await _claim_platform_topic(conn, config, cid)
             if "format_script" not in changes:
                 script = current.format_script
             sealed = sealing.seal(self._key, secret, bound_to=did) if secret else None

@@ -94,8 +94,9 @@ class IngestEndpoints:
     ) -> web.StreamResponse:
         if not self._directory.loaded:
             return problem(503, "Starting", "the device directory is still loading")
-        media_type = request.content_type if request.body_exists else ""
-        if request.headers.get("Content-Type") and media_type not in JSON_TYPES | CBOR_TYPES:
+        # Only what the device declared (aiohttp reports octet-stream for no header).
+        media_type = request.content_type if request.headers.get("Content-Type") else ""
+        if media_type and media_type not in JSON_TYPES | CBOR_TYPES:
             return problem(415, "Unsupported media type", "send application/senml+json or +cbor")
         body = await request.read()
         received_at = datetime.now(UTC)
@@ -104,7 +105,11 @@ class IngestEndpoints:
             identifier = identify(network_type, body)
         except BadPack as err:
             return problem(400, "Bad SenML pack", str(err))
-        device = await self._directory.find(network_type, identifier)
+        try:
+            device = await self._directory.find(network_type, identifier)
+        except (TimeoutError, RuntimeError) as err:  # the registry view could not catch up
+            log.warning("device directory unavailable: %r", err)
+            return problem(503, "Unavailable", "cannot check the device now; send it again")
         secret = self._directory.secret(device, network_type) if device else None
         authentic = token_matches(body, secret or _NO_SECRET, token)
         if device is None or secret is None or not authentic:

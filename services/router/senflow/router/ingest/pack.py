@@ -70,5 +70,7 @@ def check_pack(
 
 def token_matches(body: bytes, secret: str, token: str) -> bool:
     """Whether `token` is hex(sha256(body + secret)), compared in constant time."""
-    expected = hashlib.sha256(body + secret.encode()).hexdigest()
-    return hmac.compare_digest(expected, token.strip().lower())
+    expected = hashlib.sha256(body + secret.encode()).hexdigest().encode()
+    # Bytes: compare_digest refuses non-ASCII text, and a header may carry anything.
+    given = token.strip().lower().encode("utf-8", "surrogateescape")
+    return hmac.compare_digest(expected, given)

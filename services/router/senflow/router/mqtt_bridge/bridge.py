@@ -11,8 +11,9 @@ an invalid client id, or over 64 KiB goes to `senflow.uplinks.deadletter.v1` wit
 cause in headers: none is dropped.
 
 Trust. The bridge trusts the broker: the broker authenticates devices (its password file)
-and its ACL lets each publish only to its own topic (Mosquitto: `pattern write
-senflow/devices/%c/up`), so the client id in the topic is the publisher's own. The bridge
+and its ACL lets each publish only to its own topic (Mosquitto: `use_username_as_clientid`
+and `pattern write senflow/devices/%u/up`), so the client id in the topic is the
+publisher's own. The bridge
 itself connects with its own credentials and may read every device's topic.
 
 Delivery: at least once. The bridge holds a persistent MQTT v5 session (a fixed client
