@@ -87,3 +87,4 @@ def test_token_is_sha256_of_body_then_secret() -> None:
     assert not token_matches(body, secret, hashlib.sha256(secret.encode() + body).hexdigest())
     assert not token_matches(body + b" ", secret, good)
     assert not token_matches(body, secret, "")
+    assert not token_matches(body, secret, "é" * 64)  # any header text: refused, no error
