@@ -138,6 +138,30 @@ async def create_route(admin: Api, database_url: str, destination: dict[str, Any
     return Route(api, customer_id, device_id, dev_eui, created["id"], flow["id"])
 
 
+async def webhook_flow(
+    api: Api, device_ids: list[str], url: str, decoder_ids: tuple[str, ...] = ("senml",)
+) -> tuple[str, str]:
+    """A project, an HTTPS destination to `url` (a fresh shared secret) and a flow from
+    the devices to it; the destination's id and secret."""
+    project = await api.ok("POST", "/projects", {"name": "p"})
+    secret = new_destination_secret()
+    destination = await api.ok(
+        "POST", "/destinations", {"name": "hook", "config": {"url": url}, "secret": secret}
+    )
+    await api.ok(
+        "POST",
+        "/flows",
+        {
+            "project_id": project["id"],
+            "name": "f",
+            "device_ids": device_ids,
+            "destination_ids": [destination["id"]],
+            "decoder_ids": list(decoder_ids),
+        },
+    )
+    return str(destination["id"]), secret
+
+
 async def wait_outbox_drained(database_url: str, timeout_s: float = 10.0) -> None:
     """Wait until the relay has published every committed change to Kafka.
 

@@ -14,9 +14,9 @@ from tests.support import infra
 from tests.support.api import (
     Api,
     create_customer,
-    new_destination_secret,
     register_lora_device,
     wait_outbox_drained,
+    webhook_flow,
 )
 from tests.support.kafka import lora_uplink, produce, wait_group_caught_up
 from tests.support.platform import Platform
@@ -28,24 +28,9 @@ pytestmark = pytest.mark.e2e
 
 async def _tenant(api: Api, receiver: WebhookReceiver, devices: int) -> list[str]:
     """`devices` LoRa devices in one flow to the receiver; their DevEUIs."""
-    project = await api.ok("POST", "/projects", {"name": "p"})
     registered = [await register_lora_device(api, f"d{i}") for i in range(devices)]
-    receiver.secret = new_destination_secret()
-    destination = await api.ok(
-        "POST",
-        "/destinations",
-        {"name": "hook", "config": {"url": receiver.url}, "secret": receiver.secret},
-    )
-    await api.ok(
-        "POST",
-        "/flows",
-        {
-            "project_id": project["id"],
-            "name": "f",
-            "device_ids": [device_id for device_id, _ in registered],
-            "destination_ids": [destination["id"]],
-            "decoder_ids": ["lora-raw"],
-        },
+    _, receiver.secret = await webhook_flow(
+        api, [device_id for device_id, _ in registered], receiver.url, ("lora-raw",)
     )
     return [dev_eui for _, dev_eui in registered]
 

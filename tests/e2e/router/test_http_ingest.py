@@ -15,7 +15,7 @@ import pytest
 from senflow.common import headers as h
 from senflow.common import topics
 from tests.support import infra
-from tests.support.api import Api, create_customer, new_destination_secret, wait_outbox_drained
+from tests.support.api import Api, create_customer, wait_outbox_drained, webhook_flow
 from tests.support.kafka import TopicReader, header
 from tests.support.platform import Platform, ensure_running
 from tests.support.receiver import WebhookReceiver
@@ -60,27 +60,10 @@ async def direct_device(
         identifier = new_imei()
         info = {"M2M": {"imei": identifier, "shared_secret": secret}}
         spec, urn = "generic-m2m", f"urn:dev:IMEI:{identifier}:"
-    project = await api.ok("POST", "/projects", {"name": "p"})
     device = await api.ok(
         "POST", "/devices", {"name": "d", "specification_id": spec, "network_info": info}
     )
-    receiver.secret = new_destination_secret()
-    destination = await api.ok(
-        "POST",
-        "/destinations",
-        {"name": "hook", "config": {"url": receiver.url}, "secret": receiver.secret},
-    )
-    await api.ok(
-        "POST",
-        "/flows",
-        {
-            "project_id": project["id"],
-            "name": "f",
-            "device_ids": [device["id"]],
-            "destination_ids": [destination["id"]],
-            "decoder_ids": ["senml"],
-        },
-    )
+    _, receiver.secret = await webhook_flow(api, [device["id"]], receiver.url)
     await wait_outbox_drained(platform.database_url)
     return DirectDevice(api, device["id"], urn, secret, receiver)
 

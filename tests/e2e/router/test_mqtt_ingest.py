@@ -15,7 +15,7 @@ from paho.mqtt.properties import Properties
 from senflow.common import headers as h
 from senflow.common import topics
 from senflow.common.uplinks import MAX_DIRECT_PAYLOAD_BYTES
-from tests.support.api import Api, create_customer, new_destination_secret, wait_outbox_drained
+from tests.support.api import Api, create_customer, wait_outbox_drained, webhook_flow
 from tests.support.kafka import TopicReader, header
 from tests.support.mosquitto import MqttBroker, mosquitto
 from tests.support.platform import Platform
@@ -78,7 +78,6 @@ async def mqtt_device(platform: Platform, admin: Api, receiver: WebhookReceiver)
     """A customer's MQTT device in a flow (SenML decoder) to an HTTPS destination."""
     _, api = await create_customer(admin)
     client_id = f"meter-{secrets.token_hex(6)}"
-    project = await api.ok("POST", "/projects", {"name": "p"})
     device = await api.ok(
         "POST",
         "/devices",
@@ -88,23 +87,7 @@ async def mqtt_device(platform: Platform, admin: Api, receiver: WebhookReceiver)
             "network_info": {"MQTT": {"client_id": client_id}},
         },
     )
-    receiver.secret = new_destination_secret()
-    destination = await api.ok(
-        "POST",
-        "/destinations",
-        {"name": "hook", "config": {"url": receiver.url}, "secret": receiver.secret},
-    )
-    await api.ok(
-        "POST",
-        "/flows",
-        {
-            "project_id": project["id"],
-            "name": "f",
-            "device_ids": [device["id"]],
-            "destination_ids": [destination["id"]],
-            "decoder_ids": ["senml"],
-        },
-    )
+    _, receiver.secret = await webhook_flow(api, [device["id"]], receiver.url)
     await wait_outbox_drained(platform.database_url)
     return MqttDevice(client_id, device["id"], f"urn:dev:MQTT:{client_id}:")
 

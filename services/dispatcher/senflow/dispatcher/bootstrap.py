@@ -20,8 +20,7 @@ from senflow.dispatcher.sinks.factory import running_sinks
 
 
 async def run(settings: DispatcherSettings) -> None:
-    """Run until SIGTERM/SIGINT; deliveries in progress finish (or are left for the next
-    start), and the offsets are committed before exit."""
+    """Run until SIGTERM/SIGINT; the batch in hand is finished and committed before exit."""
     stop = stop_on_signals()
     await ensure_topics(settings.kafka_bootstrap)
     view = DestinationView()
@@ -34,9 +33,6 @@ async def run(settings: DispatcherSettings) -> None:
         enable_auto_commit=False,
         auto_offset_reset="earliest",
         max_poll_interval_ms=int(settings.max_poll_interval_s * 1000),
-        # The hand-over (grace, then cancel) must fit in it; aiokafka's default would be
-        # the 10 s session timeout.
-        rebalance_timeout_ms=int((settings.hand_over_grace_s + 20) * 1000),
     )
     producer = AIOKafkaProducer(
         bootstrap_servers=settings.kafka_bootstrap, acks="all", enable_idempotence=True
@@ -68,7 +64,6 @@ async def run(settings: DispatcherSettings) -> None:
                     lane_slots=settings.lane_slots,
                     lane_capacity=settings.lane_capacity,
                     commit_interval_s=settings.commit_interval_s,
-                    hand_over_grace_s=settings.hand_over_grace_s,
                 ).run(stop)
             finally:
                 await consumer.stop()  # run() has returned: no delivery is in progress

@@ -20,7 +20,7 @@ from typing import Any, TypeAlias
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.abc import ConsumerRebalanceListener
-from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
+from aiokafka.errors import CommitFailedError, IllegalStateError
 
 from senflow.common import headers as h
 from senflow.common import topics
@@ -55,7 +55,6 @@ class DeliveryConsumer:
         lane_slots: int = 8,
         lane_capacity: int = 10_000,
         commit_interval_s: float = 1.0,
-        hand_over_grace_s: float = 10.0,
     ) -> None:
         self._consumer = consumer
         self._producer = producer
@@ -68,16 +67,14 @@ class DeliveryConsumer:
         )
         self._progress: dict[TopicPartition, PartitionProgress] = {}
         self._leaving: set[TopicPartition] = set()  # given up: start nothing more of theirs
-        self._running: dict[TopicPartition, set[asyncio.Task[None]]] = {}  # in progress
+        self._running: dict[TopicPartition, int] = {}  # deliveries in progress
         self._settled = asyncio.Condition()
         self._commit_interval_s = commit_interval_s
-        self._hand_over_grace_s = hand_over_grace_s
         self.delivered = 0
         self.dead_lettered = 0
 
     async def run(self, stop: asyncio.Event, max_records: int = 500) -> None:
-        """Consume until `stop` is set; then hand every partition over (see `hand_over`:
-        queued deliveries are left for the next start, from the commit)."""
+        """Consume until `stop` is set; then finish what the lanes hold, and commit."""
         self._consumer.subscribe([topics.DELIVERIES], listener=_HandOver(self))
         last_commit = time.monotonic()
         try:
@@ -116,28 +113,16 @@ class DeliveryConsumer:
             log.warning("commit refused: %s", err)
 
     async def hand_over(self, partitions: "set[TopicPartition]") -> None:
-        """Give partitions up: start none of their queued deliveries, let those in progress
-        finish for up to `hand_over_grace_s`, then cancel the rest (a delivery waiting out
-        a retry can take minutes; the group will not wait that long), and commit up to the
-        first unfinished one. A cancelled delivery stays unfinished: the next owner
-        delivers it, and no two workers hold one device's delivery at once."""
+        """Give partitions up: start none of their queued deliveries, finish those in
+        progress, commit up to the first unfinished one."""
         partitions &= set(self._progress)
         if not partitions:
             return
         self._leaving |= partitions
-
-        def settled() -> bool:
-            return not any(self._running.get(tp) for tp in partitions)
-
-        try:
-            async with asyncio.timeout(self._hand_over_grace_s), self._settled:
-                await self._settled.wait_for(settled)
-        except TimeoutError:
-            for tp in partitions:
-                for task in self._running.get(tp, ()):
-                    task.cancel()
-            async with self._settled:
-                await self._settled.wait_for(settled)
+        async with self._settled:
+            await self._settled.wait_for(
+                lambda: not any(self._running.get(tp) for tp in partitions)
+            )
         await self.commit(partitions)
         for tp in partitions:
             del self._progress[tp]
@@ -150,18 +135,12 @@ class DeliveryConsumer:
         tp, progress, record = item
         if self._progress.get(tp) is not progress or tp in self._leaving:
             return
-        handling = asyncio.create_task(self._handle(record))
-        running = self._running.setdefault(tp, set())
-        running.add(handling)
+        self._running[tp] = self._running.get(tp, 0) + 1
         try:
-            await handling
+            await self._handle(record)
             progress.finished(record.offset)
-        except asyncio.CancelledError:
-            if not handling.cancelled():
-                raise  # this lane worker itself is being cancelled
-            # Handed over mid-delivery: left unfinished, for the next owner.
         finally:
-            running.discard(handling)
+            self._running[tp] -= 1
             async with self._settled:
                 self._settled.notify_all()
 
@@ -251,20 +230,9 @@ class DeliveryConsumer:
                 **extra,
             }
         )
-        delay_s = 0.5
-        while True:  # until Kafka takes it: the slot waits (order) and so does the commit
-            try:
-                await self._producer.send_and_wait(
-                    topics.DELIVERIES_DEADLETTER,
-                    key=record.key,
-                    value=record.value,
-                    headers=headers,
-                )
-                break
-            except KafkaError as err:
-                log.error("dead letter not stored, retrying in %.1fs: %r", delay_s, err)
-                await asyncio.sleep(delay_s)
-                delay_s = min(delay_s * 2, 10.0)
+        await self._producer.send_and_wait(
+            topics.DELIVERIES_DEADLETTER, key=record.key, value=record.value, headers=headers
+        )
         self.dead_lettered += 1
         metrics.DEAD_LETTERED.labels(reason).inc()
 
@@ -280,8 +248,7 @@ def _order_of(record: Record) -> str:
 
 
 class _HandOver(ConsumerRebalanceListener):  # type: ignore[misc]
-    """Hands revoked partitions over (see `DeliveryConsumer.hand_over`) before the
-    rebalance completes."""
+    """Finishes and commits revoked partitions' records before the rebalance completes."""
 
     def __init__(self, consumer: DeliveryConsumer) -> None:
         self._consumer = consumer

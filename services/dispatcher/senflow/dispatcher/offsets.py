@@ -6,22 +6,25 @@ everything before it is delivered or dead-lettered; a crash redelivers from ther
 records after it that did finish are delivered again, with the same delivery id).
 """
 
+import heapq
+
 
 class PartitionProgress:
     def __init__(self) -> None:
-        # Offsets are taken in increasing order, so insertion order is offset order: the
-        # first key is the lowest unfinished offset, and memory is what is in flight.
-        self._pending: dict[int, None] = {}
+        self._pending: set[int] = set()
+        self._heap: list[int] = []  # pending offsets, lazily cleaned of finished ones
         self._next: int | None = None  # one past the highest offset taken
 
     def taken(self, offset: int) -> None:
-        """The record at `offset` was fetched and is on its way (offsets increase)."""
-        self._pending[offset] = None
-        self._next = offset + 1
+        """The record at `offset` was fetched and is on its way."""
+        self._pending.add(offset)
+        heapq.heappush(self._heap, offset)
+        if self._next is None or offset >= self._next:
+            self._next = offset + 1
 
     def finished(self, offset: int) -> None:
         """The record at `offset` was delivered or dead-lettered."""
-        self._pending.pop(offset, None)
+        self._pending.discard(offset)
 
     @property
     def in_flight(self) -> int:
@@ -29,4 +32,6 @@ class PartitionProgress:
 
     def committable(self) -> int | None:
         """The offset to commit (the next to read after a restart); None before any record."""
-        return next(iter(self._pending), self._next)
+        while self._heap and self._heap[0] not in self._pending:
+            heapq.heappop(self._heap)
+        return self._heap[0] if self._heap else self._next

@@ -35,9 +35,6 @@ class DispatcherSettings(PlatformSettings):
     lane_slots: Annotated[int, Field(ge=1, le=256)] = 8
     lane_capacity: Annotated[int, Field(ge=1)] = 10_000
     commit_interval_s: Annotated[float, Field(gt=0)] = 1.0
-    # Giving partitions up: how long deliveries in progress may finish before they are
-    # cancelled and left to the next owner.
-    hand_over_grace_s: Annotated[float, Field(gt=0, le=120)] = 10.0
     # A destination failing (most of its latest attempts failed) for this long is disabled
     # by the platform: its deliveries are dead-lettered but for one probe per interval.
     # Above the retry horizon of the defaults (~7 minutes), so an outage is ridden out by

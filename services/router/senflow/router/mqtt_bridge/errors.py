@@ -1,43 +1,41 @@
-"""Why the MQTT bridge dead-letters a message, or stops."""
+"""Why the MQTT bridge dead-letters a message, or stops.
+
+A message that cannot become an uplink is an `UplinkRejected` like the router's: both
+land on the uplink dead-letter topic with the reason in a header.
+"""
 
 from senflow.common.errors import SenflowError
+from senflow.router.errors import InvalidUplink, UplinkRejected
+
+__all__ = [
+    "BridgeBug",
+    "InvalidMqttTopic",
+    "InvalidUplink",
+    "KafkaRefused",
+    "PayloadTooLarge",
+    "UplinkRejected",
+]
 
 
-class MessageRejected(SenflowError):
-    """The message cannot become an uplink; it is dead-lettered with this reason."""
-
-    reason = "rejected"
-
-    def __init__(self, detail: str) -> None:
-        super().__init__(detail)
-        self.detail = detail
-
-
-class InvalidMqttTopic(MessageRejected):
+class InvalidMqttTopic(UplinkRejected):
     """The topic is not `<prefix>/<client id>/up` with a valid client id."""
 
     reason = "invalid-mqtt-topic"
 
 
-class PayloadTooLarge(MessageRejected):
+class PayloadTooLarge(UplinkRejected):
     """The payload is larger than an uplink may be (`MAX_DIRECT_PAYLOAD_BYTES`)."""
 
     reason = "payload-too-large"
 
 
-class InvalidUplink(MessageRejected):
-    """The message's properties do not fit the uplink contract (e.g. a huge content type)."""
+class BridgeBug(UplinkRejected):
+    """Mapping the message failed unexpectedly; it is kept with the error as its detail."""
 
-    reason = "invalid-uplink"
+    reason = "internal-error"
 
 
 class KafkaRefused(SenflowError):
     """Kafka did not take a record; the bridge stops without acknowledging the message."""
 
     retriable = True  # a restarted bridge gets the message again from the broker
-
-
-class BridgeBug(MessageRejected):
-    """Mapping the message failed unexpectedly; it is kept with the error as its detail."""
-
-    reason = "internal-error"

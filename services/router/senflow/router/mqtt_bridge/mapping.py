@@ -21,8 +21,8 @@ from senflow.common.uplinks import MAX_DIRECT_PAYLOAD_BYTES, DeviceUplink
 from senflow.router.mqtt_bridge.errors import (
     InvalidMqttTopic,
     InvalidUplink,
-    MessageRejected,
     PayloadTooLarge,
+    UplinkRejected,
 )
 
 # The registry's rule for an MQTT client id (senflow.registry.domain.rules).
@@ -74,7 +74,7 @@ def to_record(
     message that cannot be an uplink)."""
     try:
         uplink = _uplink(mqtt_topic, payload, content_type, topic_prefix, received_at)
-    except MessageRejected as err:
+    except UplinkRejected as err:
         return dead_letter(mqtt_topic, payload, message_id, err)
     return OutboundRecord(
         topic=topics.UPLINKS_RAW_DEVICE,
@@ -86,7 +86,7 @@ def to_record(
 
 
 def dead_letter(
-    mqtt_topic: str, payload: bytes, message_id: str, err: MessageRejected
+    mqtt_topic: str, payload: bytes, message_id: str, err: UplinkRejected
 ) -> OutboundRecord:
     return OutboundRecord(
         topic=topics.UPLINKS_DEADLETTER,
