@@ -31,7 +31,7 @@ async def run(settings: DispatcherSettings) -> None:
         bootstrap_servers=settings.kafka_bootstrap,
         group_id=settings.group_id,
         enable_auto_commit=False,
-        auto_offset_reset="earliest",
+        auto_offset_reset=settings.auto_offset_reset,
         max_poll_interval_ms=int(settings.max_poll_interval_s * 1000),
     )
     producer = AIOKafkaProducer(

@@ -1,7 +1,7 @@
 """Dispatcher settings (env prefix `DISPATCHER_`, plus the platform's `SENFLOW_*`)."""
 
 from ipaddress import IPv4Network, IPv6Network
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import NoDecode, SettingsConfigDict
@@ -13,6 +13,9 @@ class DispatcherSettings(PlatformSettings):
     model_config = SettingsConfigDict(env_prefix="DISPATCHER_", extra="ignore", frozen=True)
 
     group_id: str = "senflow-dispatcher"
+    # Where a new consumer group starts: "earliest" delivers everything the topic holds;
+    # "latest" only what arrives from now (a second group beside a running one).
+    auto_offset_reset: Literal["earliest", "latest"] = "earliest"
     http_host: str = "127.0.0.1"
     http_port: int = 8082
     # With full jitter these ride out a receiver outage of about 7 minutes (expected sum of

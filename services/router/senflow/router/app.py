@@ -109,7 +109,7 @@ def create_app(settings: RouterSettings) -> tuple[faust.App, RegistryView]:
         web_enabled=False,
         producer_acks=-1,
         producer_linger=settings.producer_linger_s,
-        consumer_auto_offset_reset="earliest",
+        consumer_auto_offset_reset=settings.auto_offset_reset,
         broker_session_timeout=settings.session_timeout_s,
         broker_heartbeat_interval=settings.heartbeat_interval_s,
     )

@@ -1,5 +1,7 @@
 """Router settings (env prefix `ROUTER_`, plus the platform's `SENFLOW_*`)."""
 
+from typing import Literal
+
 from pydantic_settings import SettingsConfigDict
 
 from senflow.common.settings import PlatformSettings
@@ -19,3 +21,6 @@ class RouterSettings(PlatformSettings):
     # Records sent within this window share one produce request (faust's default, 0, makes
     # a request, and a socket write, per record).
     producer_linger_s: float = 0.005
+    # Where a new consumer group starts: "earliest" routes everything the topics hold;
+    # "latest" only what arrives from now (a second group beside a running one).
+    auto_offset_reset: Literal["earliest", "latest"] = "earliest"
