@@ -27,6 +27,7 @@ from datetime import UTC, datetime, timedelta
 
 from senflow.common.delivery_outcomes import DeliveryOutcome
 from senflow.common.destination_health import MAX_LAST_ERROR, DestinationHealth, HealthState
+from senflow.common.latest_changes import LatestChanges
 
 # Dead letters that say nothing about the receiver: the platform's or the customer's doing.
 NOT_THE_DESTINATION = frozenset(
@@ -80,7 +81,9 @@ class HealthTracker:
     healthy_after: int = 20
     clock: Callable[[], datetime] = _now
     _tracks: dict[str, _Track] = field(default_factory=dict, init=False, repr=False)
-    _pending: dict[str, DestinationHealth] = field(default_factory=dict, init=False, repr=False)
+    _pending: LatestChanges[DestinationHealth] = field(
+        default_factory=LatestChanges, init=False, repr=False
+    )
     _census: Counter[tuple[str, str]] = field(default_factory=Counter, init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -142,8 +145,7 @@ class HealthTracker:
 
     def drain(self) -> list[DestinationHealth]:
         """The changes not yet taken, latest per destination, oldest change first."""
-        pending, self._pending = self._pending, {}
-        return list(pending.values())
+        return self._pending.drain()
 
     def census(self) -> dict[tuple[str, str], int]:
         """How many destinations are in each state, by (destination type, state)."""
@@ -212,6 +214,5 @@ class HealthTracker:
             changed_at=self.clock(),
             reporter=self.reporter,
         )
-        self._pending.pop(did, None)  # re-inserted: the order is that of the changes
-        self._pending[did] = health
+        self._pending.put(did, health)
         return health

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from senflow.common.decoder_status import MAX_LAST_ERROR, DecoderStatus
+from senflow.common.latest_changes import LatestChanges
 
 
 def _now() -> datetime:
@@ -43,7 +44,9 @@ class DecoderHealth:
     ok_after: int = 20
     clock: Callable[[], datetime] = _now
     _tracks: dict[str, _Track] = field(default_factory=dict, init=False, repr=False)
-    _pending: dict[str, DecoderStatus] = field(default_factory=dict, init=False, repr=False)
+    _pending: LatestChanges[DecoderStatus] = field(
+        default_factory=LatestChanges, init=False, repr=False
+    )
 
     def __post_init__(self) -> None:
         if not 0 < self.min_failures <= self.window or not 0 < self.ok_after <= self.window:
@@ -78,8 +81,7 @@ class DecoderHealth:
 
     def drain(self) -> list[DecoderStatus]:
         """The status changes not yet taken, latest per decoder, oldest change first."""
-        pending, self._pending = self._pending, {}
-        return list(pending.values())
+        return self._pending.drain()
 
     def _too_many_failures(self, window: deque[bool]) -> bool:
         failures = sum(window)
@@ -96,6 +98,5 @@ class DecoderHealth:
             changed_at=self.clock(),
             reporter=self.reporter,
         )
-        self._pending.pop(decoder_id, None)  # re-inserted: the order is that of the changes
-        self._pending[decoder_id] = status
+        self._pending.put(decoder_id, status)
         return status
