@@ -1,0 +1,5 @@
+"""Placeholder: `senflow dlq` is being written."""
+
+import typer
+
+app = typer.Typer(help="Dead letters (placeholder).")

@@ -1,0 +1,8 @@
+"""Placeholder: `senflow simulate` is being written."""
+
+import typer
+
+
+def command() -> None:
+    """Not written yet."""
+    raise typer.Exit(2)
