@@ -15,23 +15,26 @@ $(STAMP): requirements-dev.txt constraints.txt $(wildcard */*/pyproject.toml)
 
 install: $(STAMP)  ## the virtualenv with every component and dev tool, pinned
 
-up: install  ## Kafka + PostgreSQL + Mosquitto + the services; returns when all are ready
+up: install  ## Kafka + PostgreSQL + Mosquitto + the services + Prometheus; returns when all are ready
 	scripts/kafka.sh start
 	scripts/postgres.sh start
 	scripts/mosquitto.sh start
 	scripts/services.sh start
+	scripts/prometheus.sh start
 	@echo "Senflow is up: registry API http://127.0.0.1:8080 (docs at /docs), Kafka 127.0.0.1:9092,"
-	@echo "  device ingest http://127.0.0.1:8090/ingestion/{ip,m2m}/senml/v1, MQTT 127.0.0.1:1883"
+	@echo "  device ingest http://127.0.0.1:8090/ingestion/{ip,m2m}/senml/v1, MQTT 127.0.0.1:1883,"
+	@echo "  Prometheus http://127.0.0.1:9090; consumer lag: .venv/bin/senflow lag --watch 2"
 	@echo "Admin token and platform key: $$(scripts/env.sh)"
 
 down:  ## stop what `make up` started (data is kept in .senflow/)
+	scripts/prometheus.sh stop
 	scripts/services.sh stop
 	scripts/mosquitto.sh stop
 	scripts/postgres.sh stop
 	scripts/kafka.sh stop
 
 status:
-	@scripts/services.sh status; scripts/kafka.sh status; scripts/postgres.sh status; scripts/mosquitto.sh status
+	@scripts/services.sh status; scripts/kafka.sh status; scripts/postgres.sh status; scripts/mosquitto.sh status; scripts/prometheus.sh status
 
 demo: up  ## `make up`, then the demo scenario
 	set -a && source "$$(scripts/env.sh)" && set +a && $(VENV)/bin/senflow-demo
@@ -45,7 +48,7 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 
 typecheck: install
-	$(VENV)/bin/mypy libs/common/senflow libs/codecs/senflow services/registry/senflow services/router/senflow services/dispatcher/senflow tools/demo/senflow
+	$(VENV)/bin/mypy libs/common/senflow libs/codecs/senflow services/registry/senflow services/router/senflow services/dispatcher/senflow tools/demo/senflow tools/cli/senflow
 
 bench: install  ## benchmarks next to their baselines (not part of `make test`)
 	$(VENV)/bin/python -m bench.pipeline --uplinks 5000 --devices 50 --runs 3

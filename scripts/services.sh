@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs the Senflow services locally (registry, router, dispatcher, HTTP ingest, MQTT bridge), with the same commands as docker-compose.yml.
+# Runs the Senflow services locally (registry, router, dispatcher, HTTP ingest, MQTT bridge,
+# consumer-lag exporter), with the same commands as docker-compose.yml.
 #   scripts/services.sh start|stop|status
 # `start` returns once every service answers /readyz. Only processes it started are stopped.
 source "$(dirname "$0")/lib.sh"
@@ -18,6 +19,7 @@ SERVICES=(
   "dispatcher|senflow-dispatcher|http://127.0.0.1:${DISPATCHER_HTTP_PORT:-8082}/readyz"
   "ingest|senflow-ingest|http://127.0.0.1:${INGEST_OPS_PORT:-8091}/readyz"
   "mqtt-bridge|senflow-mqtt-bridge|http://127.0.0.1:${MQTT_BRIDGE_HTTP_PORT:-8083}/readyz"
+  "lag-exporter|senflow-lag-exporter|http://127.0.0.1:${LAG_EXPORTER_PORT:-9308}/readyz"
 )
 
 ready() { curl -fsS -o /dev/null --max-time 2 "$1" 2>/dev/null; }

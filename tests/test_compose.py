@@ -12,6 +12,7 @@ import yaml
 from pydantic import AliasChoices
 from pydantic_settings import BaseSettings
 
+from senflow.cli.lag_exporter import LagExporterSettings
 from senflow.dispatcher.settings import DispatcherSettings
 from senflow.registry.settings import RegistrySettings
 from senflow.router.ingest.settings import IngestSettings
@@ -25,6 +26,7 @@ SETTINGS: dict[str, type[BaseSettings]] = {
     "dispatcher": DispatcherSettings,
     "ingest": IngestSettings,
     "mqtt-bridge": MqttBridgeSettings,
+    "lag-exporter": LagExporterSettings,
 }
 REQUIRED_VAR = re.compile(r"\$\{(?P<name>[A-Z_][A-Z0-9_]*):\?[^}]+\}")
 SECRETS = (
@@ -50,7 +52,11 @@ def _environment(service: dict[str, Any]) -> dict[str, str]:
 
 def _console_scripts() -> dict[str, str]:
     scripts: dict[str, str] = {}
-    for pyproject in [ROOT / "libs/common/pyproject.toml", *ROOT.glob("services/*/pyproject.toml")]:
+    for pyproject in [
+        ROOT / "libs/common/pyproject.toml",
+        ROOT / "tools/cli/pyproject.toml",
+        *ROOT.glob("services/*/pyproject.toml"),
+    ]:
         scripts.update(tomllib.loads(pyproject.read_text())["project"].get("scripts", {}))
     return scripts
 

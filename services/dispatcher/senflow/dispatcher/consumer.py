@@ -146,6 +146,7 @@ class DeliveryConsumer:
 
     async def _handle(self, record: ConsumerRecord[bytes, bytes]) -> None:
         """The per-message error boundary: delivered, or dead-lettered with its cause."""
+        metrics.RECEIVED.inc()
         hdrs = h.decode_headers(record.headers)
         message_id = hdrs.get(h.MESSAGE_ID)
         delivery: Delivery | None = None

@@ -6,6 +6,17 @@ destination's own health is on `senflow.destinations.health.v1` and the API.
 
 from prometheus_client import Counter, Gauge, Histogram
 
+RECEIVED = Counter(
+    "senflow_dispatcher_deliveries_received_total",
+    "Delivery records taken from senflow.deliveries.v1 (records in).",
+)
+ATTEMPT_SECONDS = Histogram(
+    "senflow_dispatcher_attempt_seconds",
+    "One delivery attempt (the HTTP call, the Kafka or MQTT publish), by destination type and"
+    " result (ok or failed).",
+    ["destination_type", "result"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+)
 DELIVERED = Counter(
     "senflow_dispatcher_delivered_total",
     "Deliveries a destination accepted, by destination type.",

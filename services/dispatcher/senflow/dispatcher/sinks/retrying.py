@@ -62,8 +62,12 @@ class RetryingSink:
         """Deliver, retrying from `attempt` on; a `Sink` itself, so wrappers compose."""
         max_age_s = retry_age_bound_s(destination, self._max_age_s)
         while True:
+            started = time.perf_counter()
             try:
                 await self._inner.deliver(delivery, destination, attempt)
+                metrics.ATTEMPT_SECONDS.labels(destination.type, "ok").observe(
+                    time.perf_counter() - started
+                )
                 if attempt > 1:
                     log.info(
                         "delivered at attempt %d",
@@ -72,6 +76,9 @@ class RetryingSink:
                     )
                 return
             except DeliveryFailed as err:
+                metrics.ATTEMPT_SECONDS.labels(destination.type, "failed").observe(
+                    time.perf_counter() - started
+                )
                 metrics.FAILED_ATTEMPTS.labels(err.reason).inc()
                 err.attempts = attempt
                 if not err.retriable or attempt >= self._max_attempts:
