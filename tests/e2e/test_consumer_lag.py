@@ -8,6 +8,7 @@ import secrets
 import subprocess
 import time
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -108,21 +109,40 @@ async def lagging_group(kafka_bootstrap: str) -> AsyncIterator[tuple[str, str]]:
                 )
     finally:
         await producer.stop()
+    await commit(
+        kafka_bootstrap, group, {TopicPartition(topic, 0): 10, TopicPartition(topic, 1): 20}
+    )
+    yield topic, group
+
+
+async def commit(bootstrap: str, group: str, offsets: dict[TopicPartition, int]) -> None:
+    """Commit `offsets` for `group` as a member that then leaves (the group stays Empty)."""
     committer = AIOKafkaConsumer(
-        bootstrap_servers=kafka_bootstrap, group_id=group, enable_auto_commit=False
+        bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False
     )
     await committer.start()
     try:
-        committer.assign([TopicPartition(topic, 0), TopicPartition(topic, 1)])
-        await committer.commit(
-            {
-                TopicPartition(topic, 0): OffsetAndMetadata(10, ""),
-                TopicPartition(topic, 1): OffsetAndMetadata(20, ""),
-            }
-        )
+        committer.assign(list(offsets))
+        await committer.commit({tp: OffsetAndMetadata(o, "") for tp, o in offsets.items()})
     finally:
         await committer.stop()
-    yield topic, group
+
+
+def lag_exporter(bootstrap: str, port: int, group_prefix: str) -> ServiceProcess:
+    logs = ROOT / ".senflow" / "test" / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    return ServiceProcess(
+        "lag-exporter",
+        ["senflow-lag-exporter"],
+        {
+            "SENFLOW_KAFKA_BOOTSTRAP": bootstrap,
+            "LAG_EXPORTER_PORT": str(port),
+            "LAG_EXPORTER_GROUP_PREFIX": group_prefix,
+            "LAG_EXPORTER_INTERVAL_S": "1",
+        },
+        f"http://127.0.0.1:{port}/readyz",
+        logs / "lag-exporter.log",
+    )
 
 
 async def test_numbers_match_kafkas_tool_and_age_is_the_oldest_waiting_record(
@@ -184,19 +204,7 @@ async def test_exporter_serves_the_same_numbers(
 ) -> None:
     topic, group = lagging_group
     port = free_port()
-    exporter = ServiceProcess(
-        "lag-exporter",
-        ["senflow-lag-exporter"],
-        {
-            "SENFLOW_KAFKA_BOOTSTRAP": kafka_bootstrap,
-            "LAG_EXPORTER_PORT": str(port),
-            "LAG_EXPORTER_GROUP_PREFIX": group,
-            "LAG_EXPORTER_INTERVAL_S": "1",
-        },
-        f"http://127.0.0.1:{port}/readyz",
-        ROOT / ".senflow" / "test" / "logs" / "lag-exporter.log",
-    )
-    exporter.log_path.parent.mkdir(parents=True, exist_ok=True)
+    exporter = lag_exporter(kafka_bootstrap, port, group)
     await asyncio.to_thread(exporter.start)
     try:
         async with httpx.AsyncClient() as http:
@@ -221,3 +229,50 @@ async def test_exporter_serves_the_same_numbers(
     assert sample("senflow_consumergroup_log_end_offset", 0) == 30
     assert AGE_S - 25 <= sample("senflow_consumergroup_lag_seconds", 0) <= AGE_S + 5
     assert samples[("senflow_consumergroup_members", group, None, None)] == 0
+
+
+async def test_prometheus_watches_lag_rise_and_fall_as_kafkas_tool_does(
+    kafka_bootstrap: str, lagging_group: tuple[str, str], tmp_path: Path
+) -> None:
+    """The whole chain of `make up`: the exporter, Prometheus started by
+    scripts/prometheus.sh scraping it, a PromQL query; the number is the tool's."""
+    topic, group = lagging_group
+    exporter_port, prometheus_port = free_port(), free_port()
+    exporter = lag_exporter(kafka_bootstrap, exporter_port, group)
+    env = {
+        **os.environ,
+        "SENFLOW_STATE_DIR": str(tmp_path),
+        "SENFLOW_PROMETHEUS_PORT": str(prometheus_port),
+        "LAG_EXPORTER_PORT": str(exporter_port),
+    }
+
+    def prometheus(action: str) -> None:
+        script = str(ROOT / "scripts" / "prometheus.sh")
+        subprocess.run([script, action], env=env, check=True, capture_output=True, timeout=60)
+
+    await asyncio.to_thread(exporter.start)
+    try:
+        await asyncio.to_thread(prometheus, "start")
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{prometheus_port}") as prom:
+
+            async def lag_in_prometheus(expected: float) -> None:
+                query = f'sum(senflow_consumergroup_lag{{group="{group}"}})'
+                async with asyncio.timeout(60):
+                    while True:
+                        answer = (await prom.get("/api/v1/query", params={"query": query})).json()
+                        result = answer["data"]["result"]
+                        if result and float(result[0]["value"][1]) == expected:
+                            return
+                        await asyncio.sleep(1)
+
+            await lag_in_prometheus(20)
+            rows = await asyncio.to_thread(kafka_tool, kafka_bootstrap, group)
+            assert sum(row[4] or 0 for row in rows) == 20
+
+            await commit(kafka_bootstrap, group, {TopicPartition(topic, 0): 30})
+            await lag_in_prometheus(0)
+            rows = await asyncio.to_thread(kafka_tool, kafka_bootstrap, group)
+            assert sum(row[4] or 0 for row in rows) == 0
+    finally:
+        await asyncio.to_thread(prometheus, "stop")
+        exporter.stop()

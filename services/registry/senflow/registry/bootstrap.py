@@ -8,11 +8,13 @@ import uvicorn
 
 from senflow.common.kafka_admin import ensure_topics
 from senflow.common.lifecycle import stop_on_signals
+from senflow.registry.adapters.activity_recorder import ActivityRecorder
 from senflow.registry.adapters.dead_letter_replays import KafkaReplayPublisher
 from senflow.registry.adapters.dead_letters import DeadLetterIndex
 from senflow.registry.adapters.decoder_statuses import DecoderStatuses
 from senflow.registry.adapters.destination_health import DestinationHealthReports
 from senflow.registry.adapters.migrations import migrate
+from senflow.registry.adapters.outbox_gauges import OutboxGauges
 from senflow.registry.adapters.outbox_relay import OutboxRelay
 from senflow.registry.adapters.test_messages import TestMessages
 from senflow.registry.entrypoints.api.app import create_app
@@ -23,7 +25,8 @@ log = logging.getLogger(__name__)
 
 
 async def run(settings: RegistrySettings) -> None:
-    """Migrate, then serve the API (and the outbox relay) until cancelled or signalled."""
+    """Migrate, then serve the API (with the outbox relay and the activity recorder) until
+    cancelled or signalled."""
     async with asyncpg.create_pool(settings.dsn, min_size=1, max_size=settings.db_pool_max) as pool:
         async with pool.acquire() as conn:
             await migrate(conn)
@@ -32,6 +35,15 @@ async def run(settings: RegistrySettings) -> None:
             await ensure_topics(settings.kafka_bootstrap)
             relay = _relay(settings)
             await relay.start()
+        recorder: ActivityRecorder | None = None
+        if settings.activity_enabled:  # waits for the uplink topics if they are not there yet
+            recorder = ActivityRecorder(
+                settings.dsn,
+                settings.kafka_bootstrap,
+                settings.activity_batch_size,
+                settings.activity_flush_interval_s,
+            )
+            await recorder.start()
 
         async def ready() -> bool:
             # Ready = can serve the API. Relay leadership is not readiness: a standby
@@ -54,6 +66,7 @@ async def run(settings: RegistrySettings) -> None:
             TestMessages(settings.kafka_bootstrap),
             (dead_letters, replays),
             DestinationHealthReports(settings.kafka_bootstrap),
+            OutboxGauges(pool).refresh,
         )
         server = uvicorn.Server(
             uvicorn.Config(
@@ -67,6 +80,8 @@ async def run(settings: RegistrySettings) -> None:
         try:
             await server.serve()
         finally:
+            if recorder is not None:
+                await recorder.stop()
             if relay is not None:
                 await relay.stop()
 

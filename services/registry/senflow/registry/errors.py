@@ -70,3 +70,11 @@ class Unavailable(RegistryError):
     status = 503
     title = "Service unavailable"
     retriable = True
+
+
+class UplinkTopicMissing(RegistryError):
+    """A raw uplink topic does not exist (yet): the activity recorder tries again later."""
+
+    status = 503
+    title = "Service unavailable"
+    retriable = True

@@ -29,6 +29,15 @@ class RegistrySettings(PlatformSettings):
     )
     relay_batch_size: int = 500
     relay_poll_interval_s: float = 1.0
+    activity_enabled: Annotated[
+        bool, Field(description="Count devices' uplinks and last seen in the API process")
+    ] = True
+    activity_batch_size: Annotated[
+        int, Field(ge=1, le=100_000, description="Uplink records applied per transaction, at most")
+    ] = 5000
+    activity_flush_interval_s: Annotated[
+        float, Field(gt=0, le=60, description="A batch is applied at least this often")
+    ] = 1.0
 
     @field_validator("admin_token")
     @classmethod

@@ -13,6 +13,7 @@ from senflow.registry.use_cases.customers import Customers
 from senflow.registry.use_cases.dead_letters import DeadLetters, ReplayPublisher, destinations_in
 from senflow.registry.use_cases.decoder_trials import DecoderTrials
 from senflow.registry.use_cases.destinations import Destinations
+from senflow.registry.use_cases.device_activity import DeviceActivities
 from senflow.registry.use_cases.devices import Devices
 from senflow.registry.use_cases.flows import Flows
 from senflow.registry.use_cases.projects import Projects
@@ -26,6 +27,7 @@ class UseCaseSet:
     subscriptions: Subscriptions
     projects: Projects
     devices: Devices
+    device_activities: DeviceActivities
     destinations: Destinations
     flows: Flows
     catalogue: Catalogue
@@ -49,6 +51,7 @@ class UseCaseSet:
             subscriptions=Subscriptions(pool, secrets_key),
             projects=Projects(pool, secrets_key),
             devices=Devices(pool, secrets_key),
+            device_activities=DeviceActivities(pool, secrets_key),
             destinations=Destinations(pool, secrets_key),
             flows=Flows(pool, secrets_key),
             catalogue=catalogue,

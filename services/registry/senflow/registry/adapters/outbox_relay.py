@@ -14,6 +14,8 @@ import asyncpg
 import orjson
 from aiokafka import AIOKafkaProducer
 
+from senflow.registry import metrics
+
 log = logging.getLogger(__name__)
 
 _LEADER_LOCK = 0x5E4F_0002
@@ -108,4 +110,5 @@ class OutboxRelay:
             "DELETE FROM outbox WHERE id = ANY($1::bigint[])", [r["id"] for r in rows]
         )
         self.published += len(rows)
+        metrics.OUTBOX_PUBLISHED.inc(len(rows))
         return len(rows)

@@ -4,8 +4,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Response
 from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from senflow.registry.adapters.dead_letter_replays import KafkaReplayPublisher
 from senflow.registry.adapters.dead_letters import DeadLetterIndex
@@ -25,8 +26,10 @@ def create_app(
     test_messages: TestMessages | None = None,
     dead_letters: tuple[DeadLetterIndex, KafkaReplayPublisher] | None = None,
     destination_health: DestinationHealthReports | None = None,
+    refresh_metrics: Callable[[], Awaitable[None]] | None = None,
 ) -> FastAPI:
-    """`dead_letters`: the adapters `use_cases.dead_letters` was built with, run here."""
+    """`dead_letters`: the adapters `use_cases.dead_letters` was built with, run here.
+    `refresh_metrics` sets the gauges read from the database before `/metrics` answers."""
     # None given (tests): every decoder's status and destination's health is unknown, no
     # test endpoint received any.
     statuses = DecoderStatuses() if decoder_statuses is None else decoder_statuses
@@ -78,6 +81,13 @@ def create_app(
         return JSONResponse(
             {"status": "ready" if ok else "not ready"}, status_code=200 if ok else 503
         )
+
+    @app.get("/metrics", include_in_schema=False)
+    async def metrics() -> Response:
+        # For Prometheus, not for API clients: not in the OpenAPI document.
+        if refresh_metrics is not None:
+            await refresh_metrics()
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     return app
 

@@ -1,5 +1,6 @@
 """Devices, their network info, and bulk import (JSON or CSV)."""
 
+from dataclasses import asdict
 from typing import Annotated, Any, Literal
 
 import orjson
@@ -8,7 +9,9 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
 from senflow.common.events import NetworkType
+from senflow.registry.domain.device_activity import NO_ACTIVITY
 from senflow.registry.domain.device_rows import RowError, parse_csv
+from senflow.registry.domain.principal import Principal
 from senflow.registry.entrypoints.api import schemas as s
 from senflow.registry.entrypoints.api.auth import Caller
 from senflow.registry.entrypoints.api.routes.common import (
@@ -19,7 +22,9 @@ from senflow.registry.entrypoints.api.routes.common import (
     page_out,
 )
 from senflow.registry.errors import InvalidField
+from senflow.registry.use_cases.base import Versioned
 from senflow.registry.use_cases.devices import NewDevice
+from senflow.registry.wiring import UseCaseSet
 
 router = APIRouter(tags=["devices"])
 # The import route reads its body itself (JSON or CSV), so FastAPI cannot derive its
@@ -39,6 +44,21 @@ def _new_device(body: s.DeviceIn) -> NewDevice:
     )
 
 
+async def _with_activity(
+    uc: UseCaseSet, caller: Principal, devices: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The devices (as `out` made them) with their `activity`, read in one query."""
+    activity = await uc.device_activities.of(caller, [d["id"] for d in devices])
+    return [{**d, "activity": asdict(activity[d["id"]])} for d in devices]
+
+
+async def _device_out(
+    v: Versioned, caller: Principal, uc: UseCaseSet, response: Response
+) -> dict[str, Any]:
+    [device] = await _with_activity(uc, caller, [out(v, response)])
+    return device
+
+
 def _network_info(body: s.NetworkInfoIn) -> dict[NetworkType, dict[str, Any]]:
     return {nt: fields for nt, fields in body.model_dump(exclude_none=True).items()}  # type: ignore[misc]
 
@@ -48,7 +68,9 @@ async def register_device(
     body: s.DeviceIn, caller: Caller, uc: UseCasesDep, response: Response
 ) -> Any:
     """Register a device, optionally with its network info."""
-    return out(await uc.devices.register(caller, _new_device(body)), response)
+    registered = await uc.devices.register(caller, _new_device(body))
+    # No query: nothing was counted for a device that did not exist a moment ago.
+    return {**out(registered, response), "activity": asdict(NO_ACTIVITY)}
 
 
 @router.get("/devices", response_model=s.PageOut[s.DeviceOut])
@@ -60,12 +82,15 @@ async def list_devices(
     specification_id: str | None = None,
 ) -> Any:
     """The customer's devices; `project_id` keeps those in one of the project's flows."""
-    return page_out(await uc.devices.find(caller, page, project_id, specification_id))
+    listed = page_out(await uc.devices.find(caller, page, project_id, specification_id))
+    return {**listed, "items": await _with_activity(uc, caller, listed["items"])}
 
 
 @router.get("/devices/{device_id}", response_model=s.DeviceOut)
 async def get_device(device_id: str, caller: Caller, uc: UseCasesDep, response: Response) -> Any:
-    return out(await uc.devices.get(caller, device_id), response)
+    """A device, with its `activity`: last seen and uplinks, counted in batches (about a
+    second behind the uplinks)."""
+    return await _device_out(await uc.devices.get(caller, device_id), caller, uc, response)
 
 
 @router.patch("/devices/{device_id}", response_model=s.DeviceOut)
@@ -78,7 +103,8 @@ async def update_device(
     version: IfMatch,
 ) -> Any:
     changes = body.model_dump(exclude_none=True)
-    return out(await uc.devices.update(caller, device_id, changes, version), response)
+    updated = await uc.devices.update(caller, device_id, changes, version)
+    return await _device_out(updated, caller, uc, response)
 
 
 @router.delete("/devices/{device_id}", status_code=204)
@@ -94,9 +120,8 @@ def _network_route(network_type: NetworkType, model: type[s.Body]) -> None:
         device_id: str, body: Any, caller: Caller, uc: UseCasesDep, response: Response
     ) -> Any:
         fields = body.model_dump(exclude_none=True)
-        return out(
-            await uc.devices.set_network_info(caller, device_id, network_type, fields), response
-        )
+        updated = await uc.devices.set_network_info(caller, device_id, network_type, fields)
+        return await _device_out(updated, caller, uc, response)
 
     put.__annotations__["body"] = model
     router.add_api_route(
@@ -133,7 +158,8 @@ async def get_network_info(
 async def remove_network_info(
     device_id: str, network_type: NetworkType, caller: Caller, uc: UseCasesDep, response: Response
 ) -> Any:
-    return out(await uc.devices.remove_network_info(caller, device_id, network_type), response)
+    updated = await uc.devices.remove_network_info(caller, device_id, network_type)
+    return await _device_out(updated, caller, uc, response)
 
 
 @router.post(

@@ -39,6 +39,7 @@ from senflow.registry.entrypoints.api.schemas.destinations import (
     TestMessagesOut,
 )
 from senflow.registry.entrypoints.api.schemas.devices import (
+    DeviceActivityOut,
     DeviceIn,
     DeviceOut,
     DevicePatch,
@@ -88,6 +89,7 @@ __all__ = [
     "DevicePatch",
     "NetworkInfoOut",
     "DeviceOut",
+    "DeviceActivityOut",
     "ImportIn",
     "RowResultOut",
     "ImportOut",

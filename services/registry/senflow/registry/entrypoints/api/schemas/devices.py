@@ -1,5 +1,6 @@
 """Bodies of the devices resources."""
 
+from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field
@@ -184,6 +185,30 @@ class NetworkInfoOut(Out):
     ]
 
 
+class DeviceActivityOut(Out):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"last_seen_at": "2026-11-25T10:32:30.5Z", "uplinks": 1342},
+                {"last_seen_at": None, "uplinks": 0},
+            ]
+        }
+    )
+
+    last_seen_at: Annotated[
+        datetime | None,
+        Field(description="Receive time of the latest uplink counted; null: none yet"),
+    ]
+    uplinks: Annotated[
+        int,
+        Field(
+            ge=0,
+            description="Uplinks counted for the device: each valid uplink sent with one of"
+            " its network identifiers, routed or not, once",
+        ),
+    ]
+
+
 class DeviceOut(Out):
     id: Annotated[str, Field(description="Device id (UUID)")]
     name: Annotated[str, Field(description="Display name")]
@@ -198,6 +223,13 @@ class DeviceOut(Out):
     network_info: Annotated[
         list[NetworkInfoOut],
         Field(description="One identity per network type, without secrets"),
+    ]
+    activity: Annotated[
+        DeviceActivityOut,
+        Field(
+            description="Read-only, counted by the platform in batches (about a second"
+            " behind); not part of the device's version or change events"
+        ),
     ]
     version: Version
 
