@@ -1,135 +1,158 @@
-"""`senflow-demo`: drives the running platform through its public interfaces only.
+"""`senflow-demo` (`make demo`): drives the running platform through its public interfaces,
+with the device simulator of `senflow simulate` as a library.
 
-Creates a customer and API key (admin), a project, a LoRa device, an HTTPS destination
-pointing at a local receiver and a flow; publishes uplinks to the raw LoRa topic; prints
-what the receiver got and whether each `Things-Message-Token` verified.
+Creates a customer and API key (admin), a project, an HTTPS destination pointing at a
+local receiver and a flow (Cayenne LPP decoder); the simulator creates a few LoRa devices
+in that flow and publishes a few dozen raw uplinks to Kafka, as a network server would.
+Progress shows uplinks acknowledged and delivered; then a table per device of what the
+receiver got, each `Things-Message-Token` verified. Exit code 1 unless every uplink
+arrived within DELIVERY_WAIT_S, 3 when the platform is unreachable.
 """
 
 import asyncio
-import json
-import os
-import secrets
+import contextlib
+import logging
 import sys
-from datetime import UTC, datetime
-from typing import Any
+from collections.abc import Callable, Iterator
 
 import aiohttp
-from aiokafka import AIOKafkaProducer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from senflow.common import topics
-from senflow.demo.receiver import Receiver
+from senflow.cli.simulate_devices import DeviceType, SimDevice
+from senflow.cli.simulate_display import summary_table
+from senflow.cli.simulate_errors import SimulateError
+from senflow.cli.simulate_fleet import create_fleet
+from senflow.cli.simulate_lora_sender import KafkaLoraSender
+from senflow.cli.simulate_pacing import Schedule
+from senflow.cli.simulate_registry import RegistryClient
+from senflow.cli.simulate_run import OnProgress, run_simulation
+from senflow.cli.simulate_summary import Summary, Tally
+from senflow.demo.deliveries import SentLog, deliveries_table, per_device
+from senflow.demo.receiver import Received, Receiver
+from senflow.demo.settings import DemoSettings
+from senflow.demo.tenant import create_tenant, new_destination_secret
 
-UPLINKS = 5
+DEVICES = 4
+UPLINKS = 40
+RATE_PER_S = 20.0  # two seconds of traffic
+# From the last uplink; the platform delivers within a second when all is well.
+DELIVERY_WAIT_S = 20.0
 
 
-async def call(
-    session: aiohttp.ClientSession, token: str, method: str, path: str, body: Any
-) -> Any:
-    api = os.environ.get("SENFLOW_API_URL", "http://127.0.0.1:8080")
-    async with session.request(
-        method, api + path, json=body, headers={"Authorization": f"Bearer {token}"}
-    ) as resp:
-        data = await resp.json(content_type=None)
-        if resp.status >= 300:
-            sys.exit(f"{method} {path} -> {resp.status}: {data}")
-        return data
-
-
-async def scenario() -> int:
-    admin = os.environ["REGISTRY_ADMIN_TOKEN"]
-    secret = "Demo-" + secrets.token_hex(16) + "!"
-    receiver = Receiver(secret)
-    url = await receiver.start()
-    dev_eui = secrets.token_hex(8).upper()
-    async with aiohttp.ClientSession() as s:
-        customer = await call(s, admin, "POST", "/customers", {"name": "Demo customer"})
-        key = (
-            await call(
-                s,
-                admin,
-                "POST",
-                "/api-keys",
-                {"customer_id": customer["id"], "scopes": ["read", "write"]},
-            )
-        )["key"]
-        project = await call(s, key, "POST", "/projects", {"name": "Demo project"})
-        device = await call(
-            s, key, "POST", "/devices", {"name": "Demo sensor", "specification_id": "own-lora"}
-        )
-        await call(
-            s,
-            key,
-            "PUT",
-            f"/devices/{device['id']}/network-info/KPNLORA",
-            {
-                "dev_eui": dev_eui,
-                "join_eui": "70B3D57ED0000000",
-                "app_key": secrets.token_hex(16).upper(),
-            },
-        )
-        destination = await call(
-            s,
-            key,
-            "POST",
-            "/destinations",
-            {"name": "Local receiver", "config": {"url": url}, "secret": secret},
-        )
-        flow = await call(
-            s,
-            key,
-            "POST",
-            "/flows",
-            {
-                "project_id": project["id"],
-                "name": "Demo flow",
-                "device_ids": [device["id"]],
-                "destination_ids": [destination["id"]],
-                "decoder_ids": ["lora-raw"],
-            },
-        )
-    print(
-        f"customer {customer['id']}\ndevice   {device['id']} (DevEUI {dev_eui})\n"
-        f"flow     {flow['id']}\ndest     {destination['id']} -> {url}"
+@contextlib.contextmanager
+def traffic_progress(
+    console: Console, total: int, delivered: Callable[[], int]
+) -> Iterator[tuple[OnProgress, Callable[[Received], None]]]:
+    """Two bars, acknowledged by Kafka and delivered; yields the callbacks that move them."""
+    progress = Progress(
+        TextColumn("{task.description:<16}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
     )
+    with progress:
+        acked_bar = progress.add_task("acked by Kafka", total=total)
+        delivered_bar = progress.add_task("delivered", total=total)
 
-    # The registry publishes changes asynchronously (transactional outbox); the router
-    # honours them well within a second. Uplinks sent before then are dead-lettered.
-    await asyncio.sleep(1.0)
-    kafka = os.environ.get("SENFLOW_KAFKA_BOOTSTRAP", "127.0.0.1:9092")
-    producer = AIOKafkaProducer(bootstrap_servers=kafka, acks="all")
-    await producer.start()
+        def on_acked(tally: Tally) -> None:
+            progress.update(acked_bar, completed=tally.accepted)
+
+        def on_delivered(_: Received) -> None:
+            progress.update(delivered_bar, completed=delivered())
+
+        yield on_acked, on_delivered
+
+
+async def scenario(settings: DemoSettings, console: Console) -> bool:
+    """Run the demo; True when every uplink was delivered with a valid token."""
+    receiver = Receiver(new_destination_secret())
+    url = await receiver.start()
+    sender = KafkaLoraSender(settings.kafka_bootstrap)
+    log = SentLog()
     try:
-        for i in range(UPLINKS):
-            uplink = {
-                "dev_eui": dev_eui,
-                "f_port": 1,
-                "f_cnt_up": i,
-                "payload_hex": f"{i:02X}A1B2",
-                "received_at": datetime.now(UTC).isoformat(),
-            }
-            await producer.send_and_wait(
-                topics.UPLINKS_RAW_LORA, key=dev_eui.encode(), value=json.dumps(uplink).encode()
+        await sender.probe()
+        async with aiohttp.ClientSession() as session:
+            admin_token = settings.admin_token.get_secret_value()
+            admin = RegistryClient(session, settings.api_url, admin_token)
+            tenant = await create_tenant(admin, url, receiver.secret)
+            fleet = await create_fleet(
+                tenant.api,
+                settings.kafka_bootstrap,
+                DeviceType.lora,
+                DEVICES,
+                "demo-sensor",
+                tenant.flow_id,
+            )
+        console.print(
+            f"customer    {tenant.customer_id}\nflow        {tenant.flow_id} (cayenne-lpp)\n"
+            f"destination {tenant.destination_id} → {url}\n"
+            f"devices     {len(fleet.devices)} LoRa devices (own-lora), in the flow\n",
+            highlight=False,
+        )
+        await sender.start(fleet.devices)
+        schedule = Schedule.plan(RATE_PER_S, DEVICES, count=UPLINKS)
+
+        def delivered() -> int:
+            return log.delivered(receiver.received)
+
+        with traffic_progress(console, schedule.total, delivered) as (on_acked, on_delivered):
+            receiver.on_arrival = on_delivered
+            summary = await run_simulation(sender, fleet.devices, schedule, on_acked, log.record)
+            arrived = await receiver.wait_until(
+                lambda: delivered() == len(log.acked), DELIVERY_WAIT_S
             )
     finally:
-        await producer.stop()
-    print(f"published {UPLINKS} uplinks to {topics.UPLINKS_RAW_LORA}")
+        await sender.stop()
+        await receiver.stop()
+    return report(console, summary, sender.target, log, receiver, fleet.devices, arrived)
 
-    await receiver.wait_for(UPLINKS, timeout_s=60)
-    await receiver.stop()
-    print(f"\nthe receiver got {len(receiver.received)} deliveries:")
-    for r in receiver.received:
-        verdict = "token OK " if r.token_valid else "token BAD"
-        print(
-            f"  [{verdict}] attempt {r.headers.get('Senflow-Attempt')} "
-            f"message {r.headers.get('Senflow-Message-Id')}\n      {r.body.decode()}"
+
+def report(
+    console: Console,
+    summary: Summary,
+    target: str,
+    log: SentLog,
+    receiver: Receiver,
+    devices: list[SimDevice],
+    arrived: bool,
+) -> bool:
+    console.print(summary_table(summary, "Uplinks published", target))
+    rows = per_device(devices, log, receiver.received)
+    console.print(deliveries_table(rows, log.sent))
+    if receiver.received:
+        console.print(f"one delivery: {receiver.received[0].body.decode()}", highlight=False)
+    tokens_ok = all(r.token_valid for r in receiver.received)
+    ok = summary.ok and arrived and tokens_ok
+    if ok:
+        console.print(f"[green]demo succeeded[/]: {len(log.acked)} uplinks, all delivered")
+    elif not arrived:
+        console.print(
+            f"[red]demo FAILED[/]: {log.delivered(receiver.received)} of {len(log.acked)}"
+            f" uplinks delivered within {DELIVERY_WAIT_S:.0f} s"
         )
-    ok = len(receiver.received) >= UPLINKS and all(r.token_valid for r in receiver.received)
-    print("\ndemo " + ("succeeded" if ok else "FAILED"))
-    return 0 if ok else 1
+    else:
+        console.print("[red]demo FAILED[/]: an uplink was refused or a token did not verify")
+    return ok
 
 
 def main() -> None:
-    sys.exit(asyncio.run(scenario()))
+    console = Console()
+    # The Kafka client logs each failed connection itself; the one-line error says it.
+    logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
+    try:
+        settings = DemoSettings()
+    except ValidationError:
+        console.print('[red]senflow-demo:[/] set REGISTRY_ADMIN_TOKEN (source "$(scripts/env.sh)")')
+        sys.exit(2)
+    try:
+        ok = asyncio.run(scenario(settings, console))
+    except SimulateError as err:
+        console.print(f"[red]senflow-demo:[/] {err}", highlight=False)
+        sys.exit(err.exit_code)
+    sys.exit(0 if ok else 1)
 
 
 if __name__ == "__main__":
