@@ -1,1 +1,2 @@
-"""Pure decoders: an uplink and its device context in, SenML records out. No I/O."""
+"""Pure codecs. Decoders: an uplink and its device context in, SenML records out.
+Encoders (`encode_base`): a downlink command and its device in, payload bytes out. No I/O."""

@@ -23,7 +23,7 @@ import logging
 import re
 import threading
 from dataclasses import dataclass
-from typing import Protocol, cast
+from typing import Literal, Protocol, cast
 
 import quickjs  # type: ignore[import-untyped]
 
@@ -45,13 +45,16 @@ _BODY_OFFSET = 2  # lines the Function constructor puts before the body it compi
 _FRAME = re.compile(r"\s*at (?:[^\s(]+ \()?<input>:(?P<line>\d+)")
 _MAX_REASON = 300
 
+Cap = Literal["cpu", "memory", "stack", "output"]
+
 
 class ScriptFailed(SenflowError, ValueError):
     """A DIY script could not decode: a cap breached, an error thrown or an unusable answer."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, cap: Cap | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.cap = cap  # the cap breached, when that is why; lets callers classify the failure
 
 
 @dataclass(frozen=True)
@@ -119,15 +122,15 @@ class ScriptFunction:
         try:
             output = self._call(text)
         except _JS_ERROR as err:
-            reason, breached = self._reason(err, self.limits.cpu_ms)
-            if breached:
+            reason, cap = self._reason(err, self.limits.cpu_ms)
+            if cap is not None:
                 logger.info("DIY script rebuilt after %s", reason, extra=self._log_extra)
                 self._call = self._load()
-            raise ScriptFailed(reason) from None
+            raise ScriptFailed(reason, cap) from None
         except UnicodeError:  # a lone surrogate in a returned string
             raise ScriptFailed(f"{self._entry}() returned text that is not valid Unicode") from None
         if isinstance(output, str) and len(output.encode()) > self.limits.output_bytes:
-            raise ScriptFailed(f"output larger than {self.limits.output_bytes} bytes")
+            raise ScriptFailed(f"output larger than {self.limits.output_bytes} bytes", "output")
         return output
 
     def _check(self, script: str) -> None:
@@ -150,28 +153,28 @@ class ScriptFunction:
         try:
             call = setup(*self._harness_args)
         except _JS_ERROR as err:
-            raise ScriptFailed(self._reason(err, limits.build_cpu_ms)[0]) from None
+            raise ScriptFailed(*self._reason(err, limits.build_cpu_ms)) from None
         if call is None:
             raise ScriptFailed(f"the script defines no {self._entry}() function")
         context.set_time_limit(limits.cpu_ms / 1000)
         return cast(_JsFunction, call)
 
-    def _reason(self, err: Exception, cpu_ms: float) -> tuple[str, bool]:
-        """Why the script failed, and whether it breached a cap."""
+    def _reason(self, err: Exception, cpu_ms: float) -> tuple[str, Cap | None]:
+        """Why the script failed, and the cap it breached (None: it did not breach one)."""
         lines = str(err).splitlines() or [""]
         first, limits = lines[0], self.limits
         if first == "InternalError: interrupted":
-            return f"exceeded {cpu_ms:g} ms CPU", True
+            return f"exceeded {cpu_ms:g} ms CPU", "cpu"
         # `null` is what QuickJS throws when it cannot even allocate the error object.
         if first in ("InternalError: out of memory", "null"):
-            return f"exceeded memory limit ({limits.memory_bytes} bytes)", True
+            return f"exceeded memory limit ({limits.memory_bytes} bytes)", "memory"
         if first == "InternalError: stack overflow":
-            return f"exceeded stack limit ({limits.stack_bytes} bytes)", True
+            return f"exceeded stack limit ({limits.stack_bytes} bytes)", "stack"
         where = _FRAME.match(lines[1]) if len(lines) > 1 else None
         if where:
             line = min(max(int(where["line"]) - _BODY_OFFSET, 1), self._lines)
             first = f"{first} (line {line})"
-        return first[:_MAX_REASON], False
+        return first[:_MAX_REASON], None
 
 
 class ScriptDecoder:

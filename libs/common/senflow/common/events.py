@@ -13,7 +13,7 @@ from senflow.common.contract import Contract
 
 SCHEMA_VERSION = 1
 
-EntityType = Literal["customer", "project", "flow", "device", "destination", "codec"]
+EntityType = Literal["customer", "project", "flow", "device", "destination", "codec", "downlink"]
 NetworkType = Literal["KPNLORA", "M2M", "INTERNET", "MQTT"]
 DeviceStatus = Literal["active", "deactivated"]
 

@@ -48,6 +48,21 @@ DELIVERY_OUTCOMES_RETENTION_MS = 7 * 24 * 3600 * 1000
 TEST_MESSAGES = "senflow.destinations.test-messages.v1"
 TEST_MESSAGES_RETENTION_MS = 5 * 24 * 3600 * 1000
 
+# Downlinks (see senflow.common.downlinks). The registry's change events of downlinks,
+# key = downlink id: compacted for the latest status, and deleted after 30 days (longer than
+# any time to live) so finished downlinks do not pile up.
+DOWNLINKS = "senflow.downlinks.v1"
+DOWNLINKS_RETENTION_MS = 30 * 24 * 3600 * 1000
+# Workers' `DownlinkReport`s for the registry, key = downlink id.
+DOWNLINK_REPORTS = "senflow.downlinks.reports.v1"
+# `DownlinkRequest`s from destinations' answers, for the registry, key = device id.
+DOWNLINK_REQUESTS = "senflow.downlinks.requests.v1"
+# For the LoRaWAN network server (`LoraDownlink`), and its answers (`LoraDownlinkResult`),
+# key = DevEUI.
+DOWNLINKS_LORA = "senflow.downlinks.lora.v1"
+DOWNLINKS_LORA_RESULTS = "senflow.downlinks.lora.results.v1"
+DOWNLINK_TRAFFIC_RETENTION_MS = 7 * 24 * 3600 * 1000
+
 DATA_PARTITIONS = 8
 
 ALL_TOPICS: tuple[TopicSpec, ...] = (
@@ -90,6 +105,18 @@ ALL_TOPICS: tuple[TopicSpec, ...] = (
     TopicSpec(
         TEST_MESSAGES, DATA_PARTITIONS, config={"retention.ms": str(TEST_MESSAGES_RETENTION_MS)}
     ),
+    TopicSpec(
+        DOWNLINKS,
+        DATA_PARTITIONS,
+        compacted=True,
+        config={"cleanup.policy": "compact,delete", "retention.ms": str(DOWNLINKS_RETENTION_MS)},
+    ),
+    *(
+        TopicSpec(
+            name, DATA_PARTITIONS, config={"retention.ms": str(DOWNLINK_TRAFFIC_RETENTION_MS)}
+        )
+        for name in (DOWNLINK_REPORTS, DOWNLINK_REQUESTS, DOWNLINKS_LORA, DOWNLINKS_LORA_RESULTS)
+    ),
 )
 
 ENTITY_TOPICS: dict[str, str] = {
@@ -99,6 +126,7 @@ ENTITY_TOPICS: dict[str, str] = {
     "device": REGISTRY_DEVICES,
     "destination": REGISTRY_DESTINATIONS,
     "codec": REGISTRY_CODECS,
+    "downlink": DOWNLINKS,
 }
 
 

@@ -1,9 +1,12 @@
 """What can stop `senflow simulate` before or while it sends: expected failures, each shown
-as one line and an exit code, never a traceback."""
+as one line and an exit code, never a traceback. The registry API's own errors
+(`senflow.cli.api_client`) become these at the simulator's edge (`simulate_registry`)."""
+
+from senflow.common.errors import SenflowError
 
 
-class SimulateError(Exception):
-    """Root of the simulator's errors."""
+class SimulateError(SenflowError):
+    """Root of the simulator's errors; `exit_code` is what `senflow simulate` exits with."""
 
     retriable = False
     exit_code = 3

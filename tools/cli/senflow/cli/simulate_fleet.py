@@ -21,7 +21,7 @@ from senflow.cli.simulate_devices import (
 )
 from senflow.cli.simulate_errors import InvalidPlan
 from senflow.cli.simulate_published import PublishedWatch
-from senflow.cli.simulate_registry import RegistryClient, is_customer_key
+from senflow.cli.simulate_registry import SimulatorRegistry, is_customer_key
 
 SIMULATOR_CUSTOMER = "senflow simulate"
 
@@ -39,7 +39,7 @@ def default_name_prefix(device_type: DeviceType) -> str:
 
 
 async def create_fleet(
-    registry: RegistryClient,
+    registry: SimulatorRegistry,
     kafka_bootstrap: str,
     device_type: DeviceType,
     count: int,
@@ -61,7 +61,7 @@ async def create_fleet(
             customer_id, customer_key = await registry.create_customer_key(SIMULATOR_CUSTOMER)
             registry = registry.as_customer(customer_key)
         if flow_id:  # before the devices: a wrong id would leave them behind
-            await registry.call("GET", f"/flows/{flow_id}")
+            await registry.get_flow(flow_id)
         identifiers = [new_identifier(kind.network_type) for _ in range(count)]
         devices_secrets = [secret_for(kind.network_type, registry.token, i) for i in identifiers]
         device_ids = await registry.import_devices(
@@ -92,7 +92,7 @@ async def create_fleet(
 
 
 async def find_fleet(
-    registry: RegistryClient,
+    registry: SimulatorRegistry,
     device_type: DeviceType,
     count: int,
     name_prefix: str,

@@ -8,15 +8,15 @@ import signal
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-import aiohttp
 from rich.console import Console
 
+from senflow.cli.api_client import RegistryClient
 from senflow.cli.settings import CliSettings
 from senflow.cli.simulate_devices import DeviceType
 from senflow.cli.simulate_display import uplink_progress
 from senflow.cli.simulate_fleet import Fleet, create_fleet, find_fleet
 from senflow.cli.simulate_pacing import Schedule
-from senflow.cli.simulate_registry import RegistryClient
+from senflow.cli.simulate_registry import REQUEST_TIMEOUT_S, SimulatorRegistry
 from senflow.cli.simulate_run import run_simulation
 from senflow.cli.simulate_senders import sender_for
 from senflow.cli.simulate_summary import Summary
@@ -49,8 +49,8 @@ async def simulate(settings: CliSettings, token: str, options: Options, console:
     sender = sender_for(options.device_type, settings)
     try:
         await sender.probe()  # before creating anything: an unreachable target costs nothing
-        async with aiohttp.ClientSession() as session:
-            registry = RegistryClient(session, settings.api_url, token)
+        async with RegistryClient(settings.api_url, token, REQUEST_TIMEOUT_S) as api:
+            registry = SimulatorRegistry(api)
             if options.create:
                 fleet = await create_fleet(
                     registry,

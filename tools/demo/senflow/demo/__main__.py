@@ -15,18 +15,18 @@ import logging
 import sys
 from collections.abc import Callable, Iterator
 
-import aiohttp
 from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from senflow.cli.api_client import RegistryClient
 from senflow.cli.simulate_devices import DeviceType, SimDevice
 from senflow.cli.simulate_display import summary_table
 from senflow.cli.simulate_errors import SimulateError
 from senflow.cli.simulate_fleet import create_fleet
 from senflow.cli.simulate_lora_sender import KafkaLoraSender
 from senflow.cli.simulate_pacing import Schedule
-from senflow.cli.simulate_registry import RegistryClient
+from senflow.cli.simulate_registry import REQUEST_TIMEOUT_S, SimulatorRegistry
 from senflow.cli.simulate_run import OnProgress, run_simulation
 from senflow.cli.simulate_summary import Summary, Tally
 from senflow.demo.deliveries import SentLog, deliveries_table, per_device
@@ -74,10 +74,9 @@ async def scenario(settings: DemoSettings, console: Console) -> bool:
     log = SentLog()
     try:
         await sender.probe()
-        async with aiohttp.ClientSession() as session:
-            admin_token = settings.admin_token.get_secret_value()
-            admin = RegistryClient(session, settings.api_url, admin_token)
-            tenant = await create_tenant(admin, url, receiver.secret)
+        admin_token = settings.admin_token.get_secret_value()
+        async with RegistryClient(settings.api_url, admin_token, REQUEST_TIMEOUT_S) as api:
+            tenant = await create_tenant(SimulatorRegistry(api), url, receiver.secret)
             fleet = await create_fleet(
                 tenant.api,
                 settings.kafka_bootstrap,

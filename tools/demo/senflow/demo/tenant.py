@@ -5,12 +5,12 @@ import secrets
 from dataclasses import dataclass
 
 from senflow.cli.simulate_devices import KINDS, DeviceType
-from senflow.cli.simulate_registry import RegistryClient
+from senflow.cli.simulate_registry import SimulatorRegistry
 
 
 @dataclass(frozen=True)
 class Tenant:
-    api: RegistryClient  # with the customer's API key
+    api: SimulatorRegistry  # with the customer's API key
     customer_id: str
     destination_id: str
     destination_secret: str
@@ -22,11 +22,11 @@ def new_destination_secret() -> str:
     return "Demo-" + secrets.token_hex(16) + "!Aa1"
 
 
-async def create_tenant(admin: RegistryClient, receiver_url: str, secret: str) -> Tenant:
+async def create_tenant(admin: SimulatorRegistry, receiver_url: str, secret: str) -> Tenant:
     customer_id, key = await admin.create_customer_key("Demo customer")
     api = admin.as_customer(key)
-    project = await api.call("POST", "/projects", {"name": "Demo project"})
-    destination = await api.call(
+    project = await api.request("POST", "/projects", {"name": "Demo project"})
+    destination = await api.request(
         "POST",
         "/destinations",
         {
@@ -36,7 +36,7 @@ async def create_tenant(admin: RegistryClient, receiver_url: str, secret: str) -
             "secret": secret,
         },
     )
-    flow = await api.call(
+    flow = await api.request(
         "POST",
         "/flows",
         {

@@ -1,0 +1,176 @@
+"""Downlinks: commands to devices, their statuses, and the records that carry them.
+
+The registry owns a downlink (PostgreSQL) and publishes every change of it as a
+`ChangeEvent[DownlinkSnapshot]` on `senflow.downlinks.v1` (through its outbox, so no status
+change is lost). Workers never write the database: they report what happened on
+`senflow.downlinks.reports.v1`, and the registry applies a report only when the status
+machine below allows it, so a repeated or late report changes nothing.
+
+    queued ──▶ executing ──▶ sent ──▶ acknowledged
+      │            │           └────▶ failed
+      │            ├──▶ failed
+      ├──▶ failed  └──▶ expired
+      ├──▶ expired
+      └──▶ cancelled
+
+- queued: accepted by the API, not encoded yet.
+- executing: encoded and handed to the network's path: a LoRa downlink is on the network
+  server's topic; an Internet/M2M one waits for the device's next uplink; an MQTT one is
+  being published.
+- sent: the network says it went out (the LoRa network server's `sent`; the ingest answered
+  the device's uplink with it; the MQTT broker acknowledged the publish). Final for anything
+  but a confirmed LoRa downlink.
+- acknowledged: the device confirmed it (LoRa confirmed downlinks).
+- failed: the encoder refused it, or the network could not deliver it (`reason` says which).
+- expired: not sent within its time to live.
+- cancelled: withdrawn through the API while still queued.
+"""
+
+from typing import Annotated, Any, Literal
+
+from pydantic import AwareDatetime, Field, model_validator
+
+from senflow.common.contract import Contract
+from senflow.common.senml import SenmlRecord
+
+DownlinkStatus = Literal[
+    "queued", "executing", "sent", "acknowledged", "failed", "expired", "cancelled"
+]
+FINAL_STATUSES: frozenset[str] = frozenset({"acknowledged", "failed", "expired", "cancelled"})
+
+_NEXT: dict[str, frozenset[str]] = {
+    "queued": frozenset({"executing", "failed", "expired", "cancelled"}),
+    "executing": frozenset({"sent", "failed", "expired"}),
+    "sent": frozenset({"acknowledged", "failed"}),
+}
+
+
+def can_move(current: str, to: str) -> bool:
+    """Whether a downlink in `current` may move to `to` (never backwards, never twice)."""
+    return to in _NEXT.get(current, frozenset())
+
+
+LORA_F_PORT = Annotated[int, Field(ge=1, le=223, description="LoRaWAN application port")]
+HEX = r"^([0-9A-Fa-f]{2})*$"
+MAX_DOWNLINK_BYTES = 4096
+
+
+class DownlinkCommand(Contract):
+    """What to send: exactly one of a SenML command, a JSON object for a DIY encoder, or a
+    raw payload (hex; LoRa devices also need `f_port`)."""
+
+    senml: Annotated[
+        tuple[SenmlRecord, ...] | None,
+        Field(min_length=1, max_length=100, description="A SenML command, e.g. a setpoint"),
+    ] = None
+    data: Annotated[
+        dict[str, Any] | None,
+        Field(description="For a DIY TS013 encoder: its `encodeDownlink` input's `data`"),
+    ] = None
+    payload_hex: Annotated[
+        str | None,
+        Field(
+            pattern=HEX,
+            min_length=2,
+            max_length=2 * MAX_DOWNLINK_BYTES,
+            description="Bytes sent as they are",
+        ),
+    ] = None
+    f_port: LORA_F_PORT | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one_form(self) -> "DownlinkCommand":
+        given = [name for name in ("senml", "data", "payload_hex") if getattr(self, name)]
+        if len(given) != 1:
+            raise ValueError("give exactly one of senml, data or payload_hex")
+        return self
+
+
+DownlinkSource = Literal["api", "destination"]
+
+
+class DownlinkSnapshot(Contract):
+    """A downlink as the registry publishes it (entity type `downlink`, key = its id)."""
+
+    id: str
+    customer_id: str
+    device_id: str
+    network_type: str
+    identifier: Annotated[str, Field(description="DevEUI, DvnUUID, IMEI or MQTT client id")]
+    flow_id: Annotated[str | None, Field(description="The flow whose encoder is used")] = None
+    encoder_id: Annotated[str | None, Field(description="None: the command is sent as is")] = None
+    command: DownlinkCommand
+    confirmed: Annotated[bool, Field(description="LoRa: ask the device to acknowledge")] = False
+    status: DownlinkStatus
+    reason: Annotated[str | None, Field(description="Why it failed or expired")] = None
+    source: DownlinkSource = "api"
+    destination_id: Annotated[
+        str | None, Field(description="The destination whose answer created it")
+    ] = None
+    payload_hex: Annotated[
+        str | None, Field(description="The encoded bytes, once encoded", pattern=HEX)
+    ] = None
+    f_port: LORA_F_PORT | None = None
+    created_at: AwareDatetime
+    expires_at: AwareDatetime
+    status_changed_at: AwareDatetime
+
+
+class DownlinkReport(Contract):
+    """A worker's word on a downlink, on `senflow.downlinks.reports.v1` (key: downlink id).
+
+    `executing` carries the encoded bytes. The registry applies reports in the order it
+    reads them and drops those the status machine does not allow.
+    """
+
+    downlink_id: str
+    status: Literal["executing", "sent", "acknowledged", "failed"]
+    reason: Annotated[str | None, Field(max_length=1000)] = None
+    payload_hex: Annotated[str | None, Field(pattern=HEX)] = None
+    f_port: LORA_F_PORT | None = None
+    reported_at: AwareDatetime
+    reporter: Annotated[str, Field(description="router, ingest, mqtt-bridge, lora-ns")]
+
+
+class LoraDownlink(Contract):
+    """For the LoRaWAN network server, on `senflow.downlinks.lora.v1` (key: DevEUI).
+
+    The network server answers with `LoraDownlinkResult`s carrying the same
+    `correlation_id`; it should drop a second record with a correlation id it has seen
+    (Senflow delivers at least once).
+    """
+
+    correlation_id: Annotated[str, Field(description="The downlink's id")]
+    dev_eui: Annotated[str, Field(pattern=r"^[0-9A-Fa-f]{16}$")]
+    f_port: LORA_F_PORT
+    payload_hex: Annotated[str, Field(pattern=HEX)]
+    confirmed: bool
+    expires_at: AwareDatetime
+
+
+class LoraDownlinkResult(Contract):
+    """From the LoRaWAN network server, on `senflow.downlinks.lora.results.v1` (key:
+    DevEUI): `sent` when transmitted, then for a confirmed downlink `acknowledged` (the
+    device's ack) or `failed` (no ack, or the network refused it; `reason` says why)."""
+
+    correlation_id: str
+    result: Literal["sent", "acknowledged", "failed"]
+    reason: Annotated[str | None, Field(max_length=1000)] = None
+    at: AwareDatetime
+
+
+class DownlinkRequest(Contract):
+    """A downlink a destination asked for in its answer to a delivery, on
+    `senflow.downlinks.requests.v1` (key: device id), published by the dispatcher once the
+    answer's token proved it came from the destination's owner. The registry creates the
+    downlink (id = `request_id`, so a redelivered request creates nothing new)."""
+
+    request_id: Annotated[str, Field(description="UUIDv5 of the delivery id: one per answer")]
+    customer_id: str
+    device_id: str
+    destination_id: str
+    delivery_id: str
+    command: DownlinkCommand
+    confirmed: bool = False
+    ttl_s: Annotated[int | None, Field(ge=1, le=7 * 24 * 3600)] = None
+    requested_at: AwareDatetime
