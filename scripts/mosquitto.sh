@@ -16,10 +16,13 @@ write_config() {
   cat >"$CONF" <<CONF
 # Written by scripts/mosquitto.sh on every start; edits here are lost.
 listener $PORT 127.0.0.1
-# Local development only: any client may connect, without a password, and publish anywhere.
-# A real broker authenticates devices (password_file) and lets each publish only to its
-# own uplink topic (see infra/mosquitto: use_username_as_clientid, and an acl_file with
-# pattern write senflow/devices/%u/up).
+# Local development only: any client may connect, without a password, and publish or
+# subscribe anywhere (a device could read another's downlinks). A real broker
+# authenticates devices (password_file) and lets each publish only to its own uplink topic
+# and read only its own downlink topic (see infra/mosquitto: use_username_as_clientid, and
+# an acl_file with pattern write senflow/devices/%u/up and pattern read
+# senflow/devices/%u/down; the bridge's user reads senflow/devices/+/up and writes
+# senflow/devices/+/down).
 allow_anonymous true
 # Sessions (the bridge's subscription and the messages queued for it) survive a restart.
 # Mosquitto writes them on shutdown and every autosave_interval seconds.

@@ -33,6 +33,7 @@ def platform_env(kafka_bootstrap: str, database_url: str, run_id: str) -> dict[s
         "SENFLOW_SECRETS_KEY": generate_key(),
         "SENFLOW_LOG_LEVEL": "INFO",
         "REGISTRY_ADMIN_TOKEN": secrets.token_urlsafe(32),
+        "REGISTRY_DOWNLINK_GROUP_ID": f"senflow-registry-downlinks-{run_id}",
         "REGISTRY_HTTP_PORT": str(free_port()),
         "ROUTER_HTTP_PORT": str(free_port()),
         "ROUTER_APP_ID": f"senflow-router-{run_id}",

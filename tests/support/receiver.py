@@ -1,13 +1,17 @@
 """An independent HTTP receiver for the tests: records every request, checks the token
-itself, and answers from a script of statuses (then 204)."""
+itself, and answers from a script of statuses (then 204, or what `answer` makes)."""
 
 import asyncio
 import hashlib
 import hmac
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from aiohttp import web
+
+# An answer of the receiver's own making: status, body, headers.
+Answer = tuple[int, bytes, dict[str, str]]
 
 
 @dataclass(frozen=True)
@@ -24,6 +28,9 @@ class WebhookReceiver:
     secret: str
     script: list[int] = field(default_factory=list)  # statuses to answer first, in order
     delay_s: float = 0.0
+    # Once the script is done, the answer to a request whose token is valid (instead of a
+    # bare 204), made from its headers and body.
+    answer: Callable[[dict[str, str], bytes], Answer] | None = None
     requests: list[Request] = field(default_factory=list)
     _accepted: list[Request] = field(default_factory=list)  # the 2xx ones, kept as they come
     _changed: asyncio.Event = field(default_factory=asyncio.Event)
@@ -69,10 +76,20 @@ class WebhookReceiver:
             await asyncio.sleep(self.delay_s)
         expected = hashlib.sha256(body + self.secret.encode()).hexdigest()
         valid = hmac.compare_digest(request.headers.get("Things-Message-Token", ""), expected)
-        status = self.script.pop(0) if self.script else (204 if valid else 401)
-        received = Request(dict(request.headers), body, valid, status, arrived_at)
+        headers = dict(request.headers)
+        answer: Answer | None = None
+        if self.script:
+            status = self.script.pop(0)
+        elif valid and self.answer is not None:
+            answer = self.answer(headers, body)
+            status = answer[0]
+        else:
+            status = 204 if valid else 401
+        received = Request(headers, body, valid, status, arrived_at)
         self.requests.append(received)
         if 200 <= status < 300:
             self._accepted.append(received)
         self._changed.set()
+        if answer is not None:
+            return web.Response(status=status, body=answer[1], headers=answer[2])
         return web.Response(status=status, text="scripted answer")

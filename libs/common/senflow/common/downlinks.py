@@ -6,12 +6,9 @@ change is lost). Workers never write the database: they report what happened on
 `senflow.downlinks.reports.v1`, and the registry applies a report only when the status
 machine below allows it, so a repeated or late report changes nothing.
 
-    queued ──▶ executing ──▶ sent ──▶ acknowledged
-      │            │           └────▶ failed
-      │            ├──▶ failed
-      ├──▶ failed  └──▶ expired
-      ├──▶ expired
-      └──▶ cancelled
+    queued    → executing | sent | failed | expired | cancelled
+    executing → sent | failed | expired
+    sent      → acknowledged | failed
 
 - queued: accepted by the API, not encoded yet.
 - executing: encoded and handed to the network's path: a LoRa downlink is on the network
@@ -39,7 +36,9 @@ DownlinkStatus = Literal[
 FINAL_STATUSES: frozenset[str] = frozenset({"acknowledged", "failed", "expired", "cancelled"})
 
 _NEXT: dict[str, frozenset[str]] = {
-    "queued": frozenset({"executing", "failed", "expired", "cancelled"}),
+    # queued → sent: the LoRa network server's `sent` (on its own topic) can be read before
+    # the router's `executing` report; the late `executing` is then ignored.
+    "queued": frozenset({"executing", "sent", "failed", "expired", "cancelled"}),
     "executing": frozenset({"sent", "failed", "expired"}),
     "sent": frozenset({"acknowledged", "failed"}),
 }

@@ -5,7 +5,14 @@ import logging
 import sys
 from datetime import UTC, datetime
 
-CONTEXT_FIELDS = ("message_id", "device_id", "destination_id", "flow_id", "customer_id")
+CONTEXT_FIELDS = (
+    "message_id",
+    "device_id",
+    "destination_id",
+    "flow_id",
+    "customer_id",
+    "downlink_id",
+)
 
 
 class JsonFormatter(logging.Formatter):

@@ -53,3 +53,11 @@ DESTINATION_STATE = Gauge(
     "Destinations this worker has delivered to, by type and health state.",
     ["destination_type", "state"],
 )
+ANSWER_DOWNLINKS = Counter(
+    "senflow_dispatcher_answer_downlinks_total",
+    "HTTPS answers that offered a downlink command (200/201, application/senml+json), by"
+    " result: requested (published for the registry), not-published (Kafka did not take"
+    " it), or why it was refused (too-large, token-missing, token-mismatch, invalid-senml,"
+    " invalid-ttl, invalid-confirmed, unreadable, no-secret).",
+    ["result"],
+)

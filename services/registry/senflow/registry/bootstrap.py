@@ -13,10 +13,13 @@ from senflow.registry.adapters.dead_letter_replays import KafkaReplayPublisher
 from senflow.registry.adapters.dead_letters import DeadLetterIndex
 from senflow.registry.adapters.decoder_statuses import DecoderStatuses
 from senflow.registry.adapters.destination_health import DestinationHealthReports
+from senflow.registry.adapters.downlink_consumer import DownlinkConsumer
+from senflow.registry.adapters.downlink_expiry import DownlinkExpiry
 from senflow.registry.adapters.migrations import migrate
 from senflow.registry.adapters.outbox_gauges import OutboxGauges
 from senflow.registry.adapters.outbox_relay import OutboxRelay
 from senflow.registry.adapters.test_messages import TestMessages
+from senflow.registry.domain.downlink_plan import TtlPolicy
 from senflow.registry.entrypoints.api.app import create_app
 from senflow.registry.settings import RegistrySettings
 from senflow.registry.wiring import UseCaseSet
@@ -25,8 +28,8 @@ log = logging.getLogger(__name__)
 
 
 async def run(settings: RegistrySettings) -> None:
-    """Migrate, then serve the API (with the outbox relay and the activity recorder) until
-    cancelled or signalled."""
+    """Migrate, then serve the API (with the outbox relay, the activity recorder, the
+    downlink consumer and expiry) until cancelled or signalled."""
     async with asyncpg.create_pool(settings.dsn, min_size=1, max_size=settings.db_pool_max) as pool:
         async with pool.acquire() as conn:
             await migrate(conn)
@@ -57,7 +60,16 @@ async def run(settings: RegistrySettings) -> None:
 
         dead_letters = DeadLetterIndex(settings.kafka_bootstrap)
         replays = KafkaReplayPublisher(settings.kafka_bootstrap)
-        use_cases = UseCaseSet.build(pool, settings.secrets_key_bytes, dead_letters, replays)
+        ttl = TtlPolicy(settings.downlink_default_ttl_s, settings.downlink_max_ttl_s)
+        use_cases = UseCaseSet.build(pool, settings.secrets_key_bytes, dead_letters, replays, ttl)
+        expiry = DownlinkExpiry(use_cases.downlink_updates, settings.downlink_expiry_interval_s)
+        await expiry.start()
+        downlink_consumer: DownlinkConsumer | None = None
+        if settings.downlink_consumer_enabled:
+            downlink_consumer = DownlinkConsumer(
+                use_cases.downlink_updates, settings.kafka_bootstrap, settings.downlink_group_id
+            )
+            await downlink_consumer.start()
         app = create_app(
             use_cases,
             settings.admin_token.get_secret_value(),
@@ -80,6 +92,9 @@ async def run(settings: RegistrySettings) -> None:
         try:
             await server.serve()
         finally:
+            if downlink_consumer is not None:
+                await downlink_consumer.stop()
+            await expiry.stop()
             if recorder is not None:
                 await recorder.stop()
             if relay is not None:

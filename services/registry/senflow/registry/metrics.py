@@ -6,6 +6,7 @@ Labels are bounded sets (skip reasons), never ids: a device's own activity is in
 from prometheus_client import Counter, Gauge
 
 from senflow.registry.domain.device_activity import INTERNAL_ERROR, INVALID_UPLINK, UNKNOWN_DEVICE
+from senflow.registry.domain.downlink_status import IGNORED_REASONS, SKIPPED_REASONS
 
 OUTBOX_BACKLOG = Gauge(
     "senflow_registry_outbox_backlog",
@@ -43,4 +44,39 @@ ACTIVITY_LAG = Gauge(
 ACTIVITY_LEADER = Gauge(
     "senflow_registry_activity_recorder_leader",
     "1 while this process's activity recorder is the one recording, else 0.",
+)
+DOWNLINKS_CREATED = Counter(
+    "senflow_registry_downlinks_created_total",
+    "Downlinks queued, by source: api, destination (a destination's answer).",
+    ["source"],
+)
+for _source in ("api", "destination"):
+    DOWNLINKS_CREATED.labels(_source)
+DOWNLINK_UPDATES_APPLIED = Counter(
+    "senflow_registry_downlink_updates_applied_total",
+    "Status reports and LoRa results that moved a downlink, by the status it moved to.",
+    ["status"],
+)
+for _status in ("executing", "sent", "acknowledged", "failed"):
+    DOWNLINK_UPDATES_APPLIED.labels(_status)
+DOWNLINK_UPDATES_IGNORED = Counter(
+    "senflow_registry_downlink_updates_ignored_total",
+    "Status reports and LoRa results that changed nothing, by reason: invalid-record,"
+    " unknown-downlink, not-allowed (repeated, late or out of order), wrong-network,"
+    " internal-error.",
+    ["reason"],
+)
+for _reason in IGNORED_REASONS:
+    DOWNLINK_UPDATES_IGNORED.labels(_reason)
+DOWNLINK_REQUESTS_SKIPPED = Counter(
+    "senflow_registry_downlink_requests_skipped_total",
+    "Destinations' downlink requests that created no downlink, by reason: invalid-record,"
+    " duplicate, not-owned, invalid-command, expired, internal-error.",
+    ["reason"],
+)
+for _reason in SKIPPED_REASONS:
+    DOWNLINK_REQUESTS_SKIPPED.labels(_reason)
+DOWNLINKS_EXPIRED = Counter(
+    "senflow_registry_downlinks_expired_total",
+    "Downlinks expired: not sent within their time to live.",
 )

@@ -2,10 +2,12 @@
 
 from typing import Annotated
 
-from pydantic import AliasChoices, Field, PostgresDsn, SecretStr, field_validator
+from pydantic import AliasChoices, Field, PostgresDsn, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from senflow.common.settings import PlatformSettings
+
+_WEEK_S = 7 * 24 * 3600
 
 
 class RegistrySettings(PlatformSettings):
@@ -38,6 +40,22 @@ class RegistrySettings(PlatformSettings):
     activity_flush_interval_s: Annotated[
         float, Field(gt=0, le=60, description="A batch is applied at least this often")
     ] = 1.0
+    downlink_default_ttl_s: Annotated[
+        int, Field(ge=1, le=_WEEK_S, description="Time to live of a downlink that asks none")
+    ] = 24 * 3600
+    downlink_max_ttl_s: Annotated[
+        int, Field(ge=1, le=_WEEK_S, description="The longest time to live a downlink may ask")
+    ] = _WEEK_S
+    downlink_expiry_interval_s: Annotated[
+        float, Field(gt=0, le=300, description="How often downlinks past their expiry are expired")
+    ] = 5.0
+    downlink_consumer_enabled: Annotated[
+        bool,
+        Field(description="Apply downlink reports, LoRa results and requests in the API process"),
+    ] = True
+    downlink_group_id: Annotated[
+        str, Field(min_length=1, description="Consumer group of the downlink reports' consumer")
+    ] = "senflow-registry-downlinks"
 
     @field_validator("admin_token")
     @classmethod
@@ -45,6 +63,12 @@ class RegistrySettings(PlatformSettings):
         if len(v.get_secret_value()) < 24:
             raise ValueError("REGISTRY_ADMIN_TOKEN must be at least 24 characters")
         return v
+
+    @model_validator(mode="after")
+    def _default_ttl_within_max(self) -> "RegistrySettings":
+        if self.downlink_default_ttl_s > self.downlink_max_ttl_s:
+            raise ValueError("REGISTRY_DOWNLINK_DEFAULT_TTL_S exceeds REGISTRY_DOWNLINK_MAX_TTL_S")
+        return self
 
     @property
     def dsn(self) -> str:

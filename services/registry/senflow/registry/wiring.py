@@ -6,6 +6,7 @@ import asyncpg
 
 from senflow.registry.adapters.dead_letter_replays import KafkaReplayPublisher
 from senflow.registry.adapters.dead_letters import DeadLetterIndex
+from senflow.registry.domain.downlink_plan import TtlPolicy
 from senflow.registry.use_cases.api_keys import ApiKeys
 from senflow.registry.use_cases.bulk_import import BulkImport
 from senflow.registry.use_cases.catalogue import Catalogue
@@ -15,6 +16,8 @@ from senflow.registry.use_cases.decoder_trials import DecoderTrials
 from senflow.registry.use_cases.destinations import Destinations
 from senflow.registry.use_cases.device_activity import DeviceActivities
 from senflow.registry.use_cases.devices import Devices
+from senflow.registry.use_cases.downlink_updates import DownlinkUpdates
+from senflow.registry.use_cases.downlinks import Downlinks
 from senflow.registry.use_cases.flows import Flows
 from senflow.registry.use_cases.projects import Projects
 from senflow.registry.use_cases.subscriptions import Subscriptions
@@ -34,6 +37,8 @@ class UseCaseSet:
     decoder_trials: DecoderTrials
     bulk_import: BulkImport
     dead_letters: DeadLetters
+    downlinks: Downlinks
+    downlink_updates: DownlinkUpdates
 
     @classmethod
     def build(
@@ -42,8 +47,10 @@ class UseCaseSet:
         secrets_key: bytes,
         dead_letter_index: DeadLetterIndex | None = None,
         replay_publisher: ReplayPublisher | None = None,
+        downlink_ttl: TtlPolicy | None = None,
     ) -> "UseCaseSet":
-        """Without the dead letters' Kafka adapters, none is known and none can be replayed."""
+        """Without the dead letters' Kafka adapters, none is known and none can be replayed.
+        Without `downlink_ttl`, downlinks live 24 h unless they ask for up to 7 days."""
         catalogue = Catalogue(pool, secrets_key)
         return cls(
             customers=Customers(pool, secrets_key),
@@ -62,4 +69,6 @@ class UseCaseSet:
                 dead_letter_index or DeadLetterIndex(),
                 replay_publisher or KafkaReplayPublisher(),
             ),
+            downlinks=Downlinks(pool, secrets_key, downlink_ttl),
+            downlink_updates=DownlinkUpdates(pool, secrets_key, downlink_ttl),
         )

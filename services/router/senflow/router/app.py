@@ -1,5 +1,5 @@
 """The router's faust app: one agent per ingest topic (LoRa; Internet, M2M and MQTT),
-with a per-message error boundary.
+and one executing downlinks (`downlink_agent`), each with a per-message error boundary.
 
 Faust acknowledges an event even when the agent raises, so the agent never lets an
 exception escape: every failure becomes a dead letter carrying its cause. Every record an
@@ -29,6 +29,8 @@ from senflow.common.serde import dumps, loads
 from senflow.common.uplinks import DeviceUplink, LoraUplink
 from senflow.router import metrics
 from senflow.router.decoder_health import DecoderHealth
+from senflow.router.downlink_agent import DownlinkExecutor
+from senflow.router.downlink_encoders import EncoderResolver
 from senflow.router.errors import InvalidUplink, NoFlow, UnknownDevice, UplinkRejected
 from senflow.router.resolver import DecoderResolver
 from senflow.router.routing import Routed, route_device, route_lora
@@ -232,6 +234,13 @@ def create_app(settings: RouterSettings) -> tuple[faust.App, RegistryView]:
 
     app.agent(raw_lora, name="route_lora_uplinks")(route_stream)
     app.agent(raw_device, name="route_device_uplinks")(route_stream)
+
+    # Downlinks: encode each queued one and hand it to its network's path (downlink_agent).
+    downlinks = app.topic(topics.DOWNLINKS, key_serializer="raw", value_serializer="raw")
+    executor = DownlinkExecutor(
+        send, _stop_if_refused, view_service.follower, EncoderResolver.of_view(view)
+    )
+    app.agent(downlinks, name="execute_downlinks")(executor.run)
 
     return app, view
 

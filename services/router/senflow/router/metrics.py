@@ -26,3 +26,17 @@ DECODER_FAILING = Gauge(
     "1 while a decoder keeps failing on this worker (see DecoderHealth), else 0, by decoder id.",
     ["decoder"],
 )
+DOWNLINKS_EXECUTED = Counter(
+    "senflow_router_downlinks_executed_total",
+    "Queued downlinks taken, by network type and outcome: executing (encoded and handed to"
+    " the network's path), failed (reported with its reason) or expired (past its time to"
+    " live: left to the registry); network type unknown, outcome invalid-event: an"
+    " unreadable change event, skipped.",
+    ["network_type", "outcome"],
+)
+ENCODE_SECONDS = Histogram(
+    "senflow_router_encode_seconds",
+    "Time one encoder takes for one downlink, by encoder id (as-is: no encoder).",
+    ["encoder"],
+    buckets=(0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1),
+)

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 import aiohttp
 from aiokafka import AIOKafkaProducer
 
+from senflow.dispatcher.downlink_requests import KafkaDownlinkRequester
 from senflow.dispatcher.egress import EgressPolicy, GuardedResolver
 from senflow.dispatcher.health import HealthTracker
 from senflow.dispatcher.outcomes import OutcomeReporter
@@ -35,6 +36,7 @@ async def running_sinks(
 
     `producer` is the dispatcher's own, on the platform's cluster (acks=all, idempotent):
     started before and stopped after the sinks by the caller, who also dead-letters with it.
+    The downlinks HTTPS destinations ask for in their answers are published with it too.
     """
     key = settings.secrets_key_bytes
     egress = EgressPolicy(settings.egress_allow_cidrs)
@@ -44,7 +46,13 @@ async def running_sinks(
     mqtt = MqttSink(key, egress, settings.mqtt_timeout_s, bodies=bodies)
     async with aiohttp.ClientSession(connector=connector) as session:
         https = HttpsSink(
-            session, key, egress, settings.http_timeout_s, settings.response_excerpt_bytes, bodies
+            session,
+            key,
+            egress,
+            settings.http_timeout_s,
+            settings.response_excerpt_bytes,
+            bodies,
+            downlinks=KafkaDownlinkRequester(producer, settings.kafka_timeout_s),
         )
         sinks: dict[str, Sink] = {
             "https": https,

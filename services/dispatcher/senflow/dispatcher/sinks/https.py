@@ -15,8 +15,13 @@ Headers on every attempt:
 The body is the SenML JSON, or what the destination's format script makes of it; the
 token and the signature are computed over the bytes sent. Headers are layered: static
 ones, then authentication, then Senflow's own (see `https_auth.layered`).
+
+An accepted answer may carry a downlink command for the delivery's device, signed with the
+same secret (see `answer_downlinks`): with a `DownlinkRequester`, it is read once the
+delivery counts as accepted and forwarded; whatever it holds, the delivery succeeded.
 """
 
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -25,8 +30,11 @@ from multidict import CIMultiDictProxy
 from senflow.common.deliveries import Delivery
 from senflow.common.events import DestinationSnapshot, HttpsConfig
 from senflow.common.secrets import credential_binding, open_sealed
+from senflow.dispatcher.answer_downlinks import Answer
+from senflow.dispatcher.downlink_requests import DownlinkRequester
 from senflow.dispatcher.egress import EgressBlocked, EgressPolicy
 from senflow.dispatcher.errors import DeliveryFailed, EgressRefused
+from senflow.dispatcher.sinks.https_answers import forward_command, read_answer
 from senflow.dispatcher.sinks.https_auth import auth_headers, layered
 from senflow.dispatcher.sinks.payload import Bodies, https_headers
 
@@ -40,13 +48,17 @@ class HttpsSink:
         timeout_s: float,
         excerpt_bytes: int,
         bodies: Bodies | None = None,
+        downlinks: DownlinkRequester | None = None,
     ) -> None:
+        """`downlinks`: where the commands in destinations' answers go; None: answers are
+        not read for commands."""
         self._session = session
         self._key = secrets_key
         self._egress = egress
         self._timeout_s = timeout_s
         self._excerpt_bytes = excerpt_bytes
         self._bodies = bodies or Bodies()
+        self._downlinks = downlinks
 
     async def deliver(
         self, delivery: Delivery, destination: DestinationSnapshot, attempt: int
@@ -68,6 +80,7 @@ class HttpsSink:
         )
         headers = layered(cfg.headers, auth_headers(cfg.auth, credential), own)
         timeout = aiohttp.ClientTimeout(total=min(cfg.timeout_s, self._timeout_s))
+        answer: Answer | None = None
         try:
             async with self._session.request(
                 cfg.method,
@@ -81,6 +94,8 @@ class HttpsSink:
                 self._judge(
                     resp.status, cfg.expected_status, raw.decode("utf-8", "replace"), resp.headers
                 )
+                if self._downlinks is not None:  # accepted: its answer may ask for a downlink
+                    answer = await read_answer(resp, raw)
         except TimeoutError as err:
             detail = f"no answer within {timeout.total}s"
             raise DeliveryFailed("timeout", detail, retriable=True) from err
@@ -92,6 +107,8 @@ class HttpsSink:
         except aiohttp.ClientError as err:  # a malformed answer: status line, chunking, …
             detail = str(err) or type(err).__name__
             raise DeliveryFailed("bad-response", detail, retriable=True) from err
+        if answer is not None and self._downlinks is not None:
+            await forward_command(answer, delivery, secret, self._downlinks, datetime.now(UTC))
 
     @staticmethod
     def _judge(

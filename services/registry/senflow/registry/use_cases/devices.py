@@ -23,6 +23,7 @@ from senflow.registry.use_cases.base import (
     emit,
     in_project_flows,
 )
+from senflow.registry.use_cases.downlinks import forget_device_downlinks
 from senflow.registry.use_cases.flows import detach_from_flows
 
 
@@ -97,6 +98,7 @@ class Devices(UseCases):
             version = await store.lock(conn, "devices", did, cid)
             check_version(version, if_match)
             await detach_from_flows(conn, "flow_devices", "device_id", did, cid, detach)
+            await forget_device_downlinks(conn, did)  # their rows go with the device
             await conn.execute("DELETE FROM devices WHERE id = $1", uuid.UUID(did))
             await emit(conn, "device", "DeviceDeleted", None, did, version + 1, cid)
 

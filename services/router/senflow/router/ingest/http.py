@@ -4,8 +4,10 @@
 body a SenML pack (JSON, or CBOR with `Content-Type: application/senml+cbor`), header
 `Things-Message-Token`. Answers:
 - 204, header `Senflow-Message-Id`: the uplink is on Kafka (acks=all). No downlink waits.
-- 200, the same header, body a SenML command pack (`application/senml+json`): the uplink is
-  on Kafka and the device's one pending downlink rides on the answer (the downlink issue).
+- 200, the same header and `Senflow-Downlink-Id`: the uplink is on Kafka and the device's
+  oldest pending downlink rides on the answer, its body a SenML command
+  (`application/senml+json`) or encoded bytes (`application/octet-stream`); see `answer`
+  and `downlinks`.
 - 400 malformed pack (the detail says what), 401 unknown device or wrong token (the same
   answer for both, nothing more), 403 device deactivated, 413 body over 64 KiB, 415 media
   type, 503 + `Retry-After` when Kafka did not acknowledge in time: send it again (it may
@@ -30,7 +32,9 @@ from senflow.common import topics
 from senflow.common.serde import dumps
 from senflow.common.uplinks import MAX_DIRECT_PAYLOAD_BYTES, DeviceUplink, DirectNetworkType
 from senflow.router.ingest import metrics
+from senflow.router.ingest.answer import uplink_answer
 from senflow.router.ingest.directory import DeviceDirectory
+from senflow.router.ingest.downlinks import DownlinkHandout
 from senflow.router.ingest.pack import (
     CBOR_TYPES,
     JSON_TYPES,
@@ -43,7 +47,6 @@ from senflow.router.ingest.pack import (
 log = logging.getLogger(__name__)
 
 TOKEN_HEADER = "Things-Message-Token"
-MESSAGE_ID_HEADER = "Senflow-Message-Id"
 RETRY_AFTER_S = 5
 # Message ids derived from a device's Idempotency-Key.
 _IDEMPOTENCY_NS = uuid.UUID("0b5e1f47-3c2d-4f7a-9b61-2a7e8d9c4f10")
@@ -65,9 +68,14 @@ def problem(status: int, title: str, detail: str | None = None) -> web.Response:
 
 class IngestEndpoints:
     def __init__(
-        self, directory: DeviceDirectory, producer: AIOKafkaProducer, send_timeout_s: float
+        self,
+        directory: DeviceDirectory,
+        downlinks: DownlinkHandout,
+        producer: AIOKafkaProducer,
+        send_timeout_s: float,
     ) -> None:
         self._directory = directory
+        self._downlinks = downlinks
         self._producer = producer
         self._send_timeout_s = send_timeout_s
 
@@ -143,7 +151,7 @@ class IngestEndpoints:
             # it (the same Idempotency-Key keeps the same message id).
             return problem(503, "Unavailable", "not acknowledged by storage; send it again")
         metrics.ACK_SECONDS.observe(time.perf_counter() - started)
-        return web.Response(status=204, headers={MESSAGE_ID_HEADER: message_id})
+        return uplink_answer(message_id, await self._downlinks.take(device, network_type))
 
 
 def _message_id(device_id: str, idempotency_key: str | None) -> str:

@@ -29,6 +29,10 @@ Receive Maximum) and acknowledged in that order, so one device's uplinks stay in
 
 One bridge process per client id: a second one with the same id takes over the session
 and the two would push each other off in turn.
+
+Downlinks (`downlinks`) are published on the same connection (`publish_downlink`), so the
+bridge needs no second client id or login: with Mosquitto's `use_username_as_clientid`
+a second connection of the same user would push the first off.
 """
 
 import asyncio
@@ -44,8 +48,9 @@ import aiomqtt
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
+from senflow.router.ingest.downlink_payload import DevicePayload
 from senflow.router.mqtt_bridge import broker, metrics
-from senflow.router.mqtt_bridge.errors import BridgeBug, KafkaRefused
+from senflow.router.mqtt_bridge.errors import BridgeBug, BrokerUnavailable, KafkaRefused
 from senflow.router.mqtt_bridge.mapping import OutboundRecord, dead_letter, subscription, to_record
 
 log = logging.getLogger(__name__)
@@ -78,6 +83,7 @@ class MqttBridge:
         reconnect_initial_s: float = 0.5,
         reconnect_max_s: float = 30.0,
         drain_timeout_s: float = 10.0,
+        publish_timeout_s: float = 10.0,
     ) -> None:
         self._new_client = new_client
         self._producer = producer
@@ -85,6 +91,8 @@ class MqttBridge:
         self._reconnect_initial_s = reconnect_initial_s
         self._reconnect_max_s = reconnect_max_s
         self._drain_timeout_s = drain_timeout_s
+        self._publish_timeout_s = publish_timeout_s
+        self._publisher: broker.ConfirmedPublisher | None = None
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._sessions = 0
@@ -123,6 +131,21 @@ class MqttBridge:
         if task.done() and not task.cancelled() and (failure := task.exception()) is not None:
             raise failure
 
+    async def publish_downlink(
+        self, topic: str, payload: DevicePayload, downlink_id: str, expiry_s: int
+    ) -> None:
+        """Publish a downlink with QoS 1 on the current connection and wait for the PUBACK.
+        `BrokerUnavailable` without a connection or a PUBACK in time (try again later),
+        `PublishRefused` when the broker refused it."""
+        publisher = self._publisher
+        if publisher is None:
+            raise BrokerUnavailable("not connected to the MQTT broker")
+        properties = broker.downlink_properties(downlink_id, payload.content_type, expiry_s)
+        try:
+            await publisher.publish(topic, payload.body, properties, self._publish_timeout_s)
+        except aiomqtt.MqttError as err:
+            raise BrokerUnavailable(str(err)) from err
+
     async def _run(self) -> None:
         delay = self._reconnect_initial_s
         while not self._stopping.is_set():
@@ -145,6 +168,7 @@ class MqttBridge:
             topic_filter = subscription(self._topic_prefix)
             await broker.subscribe(client, topic_filter)
             self._sessions += 1
+            self._publisher = broker.ConfirmedPublisher(client)
             self.connected = True
             log.info("subscribed to %s on the MQTT broker", topic_filter)
             in_flight: asyncio.Queue[_InFlight | None] = asyncio.Queue()
@@ -163,6 +187,7 @@ class MqttBridge:
                         raise error
             finally:
                 self.connected = False
+                self._publisher = None
                 for task in tasks:
                     task.cancel()
                 await asyncio.gather(*tasks, return_exceptions=True)

@@ -1,20 +1,32 @@
 """The bridge's MQTT client (aiomqtt): a persistent MQTT v5 session whose messages the
-bridge acknowledges itself.
+bridge acknowledges itself, and on which it publishes downlinks.
 
 aiomqtt 2.5.1 cannot acknowledge manually (empicano/aiomqtt#345; PR #346 is still open),
 but paho-mqtt 2.x underneath can: after `manual_ack_set(True)` its `_handle_publish`
-sends no PUBACK for an incoming QoS 1 message, and `ack(mid, qos)` sends it later. Both
-are reached through aiomqtt's private `_client`; this module is the only place that does.
+sends no PUBACK for an incoming QoS 1 message, and `ack(mid, qos)` sends it later. Nor
+does aiomqtt's `publish` say what the broker answered (a PUBACK's reason code, e.g. "not
+authorized"); `ConfirmedPublisher` publishes through paho and keeps it. Both are reached
+through aiomqtt's private `_client`; this module is the only place that does.
 """
 
+import asyncio
 import ssl
+from collections.abc import Callable
+from typing import Any, cast
 
 import aiomqtt
+from paho.mqtt.client import MQTT_ERR_SUCCESS
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
+from paho.mqtt.reasoncodes import ReasonCode
 from paho.mqtt.subscribeoptions import SubscribeOptions
 
+from senflow.router.mqtt_bridge.errors import PublishRefused
 from senflow.router.mqtt_bridge.settings import MqttBridgeSettings
+
+# MQTT v5 user property naming the downlink a message carries (devices deduplicate on it).
+DOWNLINK_ID_PROPERTY = "senflow-downlink-id"
+_MAX_EXPIRY_S = 0xFFFFFFFF
 
 # QoS 1; retained messages only when the subscription is new, so a reconnect (which
 # subscribes again) does not bring a device's retained message back as a new uplink.
@@ -65,6 +77,57 @@ def content_type_of(message: aiomqtt.Message) -> str | None:
     """The MQTT v5 Content Type the publisher gave, if any."""
     value = getattr(message.properties, "ContentType", None)
     return value if isinstance(value, str) else None
+
+
+def downlink_properties(downlink_id: str, content_type: str, expiry_s: int) -> Properties:
+    """A downlink's PUBLISH properties: its id, media type, and a Message Expiry Interval
+    (the broker drops it, unsent, once the downlink has expired)."""
+    props = Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]  # paho's own
+    props.ContentType = content_type
+    props.MessageExpiryInterval = max(1, min(expiry_s, _MAX_EXPIRY_S))
+    props.UserProperty = [(DOWNLINK_ID_PROPERTY, downlink_id)]
+    return props
+
+
+class ConfirmedPublisher:
+    """QoS 1 publishes on one connected client, each awaited until the broker's PUBACK."""
+
+    def __init__(self, client: aiomqtt.Client) -> None:
+        self._paho = client._client
+        self._waiting: dict[int, asyncio.Future[ReasonCode]] = {}
+        # aiomqtt's own (paho's version 2 callback signature); it still runs.
+        inner = cast("Callable[..., None] | None", self._paho.on_publish)
+
+        def on_publish(paho: Any, userdata: Any, mid: int, reason: ReasonCode, props: Any) -> None:
+            future = self._waiting.pop(mid, None)
+            if future is not None and not future.done():
+                future.set_result(reason)
+            if inner is not None:
+                inner(paho, userdata, mid, reason, props)
+
+        self._paho.on_publish = on_publish
+
+    async def publish(
+        self, topic: str, payload: bytes, properties: Properties, timeout_s: float
+    ) -> None:
+        """Publish with QoS 1, not retained. Raises `aiomqtt.MqttError` when the client is
+        not connected or no PUBACK came within `timeout_s` (the connection is likely gone),
+        `PublishRefused` when the PUBACK says the broker did not take it."""
+        info = self._paho.publish(topic, payload, qos=1, retain=False, properties=properties)
+        if info.rc != MQTT_ERR_SUCCESS:
+            raise aiomqtt.MqttCodeError(info.rc, "could not publish")
+        # The PUBACK is read on a later turn of the event loop: registering now is in time.
+        future = asyncio.get_running_loop().create_future()
+        self._waiting[info.mid] = future
+        try:
+            async with asyncio.timeout(timeout_s):
+                reason = await future
+        except TimeoutError as err:
+            raise aiomqtt.MqttError(f"no PUBACK within {timeout_s} s") from err
+        finally:
+            self._waiting.pop(info.mid, None)
+        if reason.is_failure:
+            raise PublishRefused(f"the MQTT broker refused the publish: {reason}")
 
 
 def _tls_context(settings: MqttBridgeSettings) -> ssl.SSLContext:

@@ -1,4 +1,4 @@
-"""Why the MQTT bridge dead-letters a message, or stops.
+"""Why the MQTT bridge dead-letters a message, stops, or cannot publish a downlink.
 
 A message that cannot become an uplink is an `UplinkRejected` like the router's: both
 land on the uplink dead-letter topic with the reason in a header.
@@ -9,10 +9,12 @@ from senflow.router.errors import InvalidUplink, UplinkRejected
 
 __all__ = [
     "BridgeBug",
+    "BrokerUnavailable",
     "InvalidMqttTopic",
     "InvalidUplink",
     "KafkaRefused",
     "PayloadTooLarge",
+    "PublishRefused",
     "UplinkRejected",
 ]
 
@@ -39,3 +41,15 @@ class KafkaRefused(SenflowError):
     """Kafka did not take a record; the bridge stops without acknowledging the message."""
 
     retriable = True  # a restarted bridge gets the message again from the broker
+
+
+class BrokerUnavailable(SenflowError):
+    """No connection to the MQTT broker, or no PUBACK in time; a downlink waits for it."""
+
+    retriable = True
+
+
+class PublishRefused(SenflowError):
+    """The broker answered a downlink's publish with a failure reason code (e.g. its ACL)."""
+
+    retriable = False  # the same publish gets the same answer

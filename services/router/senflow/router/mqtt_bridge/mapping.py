@@ -4,7 +4,8 @@ A device publishes to `<prefix>/<client id>/up`; the client id in the topic name
 device (the broker's ACL makes sure it is the publisher's own). The record is keyed by
 `MQTT:<client id>`, so one device's uplinks stay in order. A message that cannot be an
 uplink is kept on the uplink dead-letter topic, keyed by its MQTT topic, with its payload
-(the first `MAX_DIRECT_PAYLOAD_BYTES` of it) and its cause in headers.
+(the first `MAX_DIRECT_PAYLOAD_BYTES` of it) and its cause in headers. The other way,
+a device's downlinks go to `<prefix>/<client id>/down` (`downlink_topic`).
 """
 
 import base64
@@ -28,6 +29,7 @@ from senflow.router.mqtt_bridge.errors import (
 # The registry's rule for an MQTT client id (senflow.registry.domain.rules).
 CLIENT_ID = re.compile(r"^[0-9A-Za-z._:-]{1,128}$")
 UPLINK_LEVEL = "up"
+DOWNLINK_LEVEL = "down"
 _HEADER_TEXT_MAX = 1000
 
 
@@ -46,6 +48,16 @@ class OutboundRecord:
 def subscription(topic_prefix: str) -> str:
     """The topic filter that takes every device's uplinks."""
     return f"{topic_prefix}/+/{UPLINK_LEVEL}"
+
+
+def downlink_topic(topic_prefix: str, client_id: str) -> str:
+    """Where a device's downlinks go: `<prefix>/<client id>/down`; `InvalidMqttTopic` for
+    a client id that would make another topic (or a filter) of it."""
+    if not CLIENT_ID.match(client_id):
+        raise InvalidMqttTopic(
+            f"client id {client_id[:200]!r} is not 1 to 128 of letters, digits and . _ : -"
+        )
+    return f"{topic_prefix}/{client_id}/{DOWNLINK_LEVEL}"
 
 
 def client_id_of(mqtt_topic: str, topic_prefix: str) -> str:

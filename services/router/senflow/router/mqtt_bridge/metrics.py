@@ -15,3 +15,18 @@ BROKER_CONNECTIONS_LOST = Counter(
     "senflow_mqtt_bridge_broker_connections_lost_total",
     "Connections to the MQTT broker that failed or dropped (the bridge reconnects).",
 )
+DOWNLINKS = Counter(
+    "senflow_mqtt_bridge_downlinks_total",
+    "Executing MQTT downlinks handled, by outcome: sent (the broker acknowledged it),"
+    " failed (refused by the broker, or no topic for its client id), expired (not"
+    " published before its expires_at), invalid-record, internal-error",
+    ["outcome"],
+)
+DOWNLINK_PUBLISH_RETRIES = Counter(
+    "senflow_mqtt_bridge_downlink_publish_retries_total",
+    "Downlink publishes tried again because the broker was away or did not acknowledge",
+)
+DOWNLINK_REPORT_RETRIES = Counter(
+    "senflow_mqtt_bridge_downlink_report_retries_total",
+    "Downlink reports sent again because Kafka did not acknowledge them",
+)

@@ -25,7 +25,11 @@ class MqttBridgeSettings(PlatformSettings):
         Field(description="CA bundle that signed the broker's certificate; system CAs if unset"),
     ] = None
     topic_prefix: Annotated[
-        str, Field(description="Devices publish to <prefix>/<client id>/up")
+        str,
+        Field(
+            description="Devices publish to <prefix>/<client id>/up and read their"
+            " downlinks from <prefix>/<client id>/down"
+        ),
     ] = "senflow/devices"
     # The broker keeps the bridge's session (its subscription and the messages it has not
     # acknowledged) under this id: one bridge process per id.
@@ -43,6 +47,11 @@ class MqttBridgeSettings(PlatformSettings):
     drain_timeout_s: Annotated[float, Field(ge=0)] = 10.0
     http_host: str = "127.0.0.1"
     http_port: int = 8083
+    # Downlinks: the consumer group that shares senflow.downlinks.v1 among the replicas,
+    # and how long a downlink's publish waits for the broker's PUBACK before it is tried
+    # again (reconnect_initial_s / reconnect_max_s pace the retries).
+    downlink_group_id: Annotated[str, Field(min_length=1)] = "senflow-mqtt-bridge-downlinks"
+    downlink_publish_timeout_s: Annotated[float, Field(gt=0)] = 10.0
 
     @field_validator("topic_prefix")
     @classmethod

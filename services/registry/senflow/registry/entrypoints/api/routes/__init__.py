@@ -8,11 +8,22 @@ from senflow.registry.entrypoints.api.routes import (
     dead_letters,
     destinations,
     devices,
+    downlinks,
     flows,
     keys,
     projects,
 )
 
 router = APIRouter()
-for module in (admin, keys, projects, devices, destinations, dead_letters, flows, catalogue):
+for module in (
+    admin,
+    keys,
+    projects,
+    devices,
+    downlinks,
+    destinations,
+    dead_letters,
+    flows,
+    catalogue,
+):
     router.include_router(module.router)

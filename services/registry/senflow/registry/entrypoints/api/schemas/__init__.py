@@ -53,6 +53,12 @@ from senflow.registry.entrypoints.api.schemas.devices import (
     NetworkInfoOut,
     RowResultOut,
 )
+from senflow.registry.entrypoints.api.schemas.downlinks import (
+    DownlinkCommandIn,
+    DownlinkCommandOut,
+    DownlinkIn,
+    DownlinkOut,
+)
 from senflow.registry.entrypoints.api.schemas.flows import (
     FlowIn,
     FlowOut,
@@ -104,6 +110,10 @@ __all__ = [
     "DeadLettersOut",
     "DeadLetterReplayIn",
     "ReplayedOut",
+    "DownlinkCommandIn",
+    "DownlinkIn",
+    "DownlinkCommandOut",
+    "DownlinkOut",
     "FlowIn",
     "FlowPatch",
     "MembersIn",

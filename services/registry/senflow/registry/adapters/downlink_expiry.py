@@ -1,0 +1,56 @@
+"""Expires downlinks not sent within their time to live, every `interval_s`.
+
+Every registry replica runs one; a round runs only where it takes a transaction-level
+advisory lock (`DownlinkUpdates.expire_due`), so one replica sweeps at a time and a dead
+one's turn is simply taken by the next. Postgres away: the round is logged and skipped.
+"""
+
+import asyncio
+import contextlib
+import logging
+from typing import Protocol
+
+log = logging.getLogger(__name__)
+
+
+class Expirer(Protocol):
+    async def expire_due(self, limit: int = 500) -> int: ...
+
+
+class DownlinkExpiry:
+    """`start()` returns at once; `stop()` is idempotent and rolls back a round under way."""
+
+    def __init__(self, expirer: Expirer, interval_s: float = 5.0, batch_size: int = 500) -> None:
+        self._expirer = expirer
+        self._interval_s = interval_s
+        self._batch_size = batch_size
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="downlink-expiry")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def sweep(self) -> int:
+        """Expire every downlink due now, a batch per transaction; how many."""
+        total = 0
+        while True:
+            expired = await self._expirer.expire_due(self._batch_size)
+            total += expired
+            if expired < self._batch_size:
+                return total
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                if expired := await self.sweep():
+                    log.info("expired %d downlink(s) not sent within their time to live", expired)
+            except Exception as err:  # noqa: BLE001 - the next round tries again
+                log.warning("downlink expiry round skipped: %s: %s", type(err).__name__, err)
+            await asyncio.sleep(self._interval_s)
