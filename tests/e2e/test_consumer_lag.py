@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient, RecordsToDelete
 from aiokafka.structs import OffsetAndMetadata
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -115,6 +116,21 @@ async def lagging_group(kafka_bootstrap: str) -> AsyncIterator[tuple[str, str]]:
     yield topic, group
 
 
+async def produce_old(bootstrap: str, topic: str, counts: dict[int, int]) -> None:
+    """`counts[p]` records on partition p, record i stamped AGE_S − i seconds ago."""
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    await producer.start()
+    old = int(time.time() * 1000) - AGE_S * 1000
+    try:
+        for partition, count in counts.items():
+            for i in range(count):
+                await producer.send_and_wait(
+                    topic, b"x", partition=partition, timestamp_ms=old + i * 1000
+                )
+    finally:
+        await producer.stop()
+
+
 async def commit(bootstrap: str, group: str, offsets: dict[TopicPartition, int]) -> None:
     """Commit `offsets` for `group` as a member that then leaves (the group stays Empty)."""
     committer = AIOKafkaConsumer(
@@ -178,6 +194,111 @@ async def test_thresholds_set_the_exit_code(
     assert await asyncio.to_thread(code, "--max-age", "60") == 1
 
 
+async def test_records_retention_deleted_are_lost_and_age_is_that_of_the_first_kept(
+    kafka_bootstrap: str,
+) -> None:
+    """A group behind the log start (retention, here DeleteRecords, removed records it
+    never read): the lag is still the tool's, the lost records show, and the age is that
+    of the first record still kept, not unknown (a reader resetting to "latest" finds
+    nothing there)."""
+    run = secrets.token_hex(4)
+    topic, group = f"lag-lost-{run}", f"senflow-lag-lost-{run}"
+    await create_topic(kafka_bootstrap, topic, partitions=1)
+    await produce_old(kafka_bootstrap, topic, {0: 30})
+    tp = TopicPartition(topic, 0)
+    await commit(kafka_bootstrap, group, {tp: 5})
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka_bootstrap)
+    await admin.start()
+    try:
+        await admin.delete_records({tp: RecordsToDelete(before_offset=20)})
+    finally:
+        await admin.close()
+
+    ours, described = await asyncio.to_thread(senflow_rows, kafka_bootstrap, group)
+    theirs = await asyncio.to_thread(kafka_tool, kafka_bootstrap, group)
+
+    assert ours == theirs == {(topic, 0, 5, 30, 25, None)}
+    (p,) = described["partitions"]
+    assert (p["log_start"], p["lost"], described["total_lost"]) == (20, 15, 15)
+    # Record 20 was stamped AGE_S − 20 s ago.
+    assert AGE_S - 20 - 15 <= p["age_s"] <= AGE_S - 20 + 15
+    gate = await asyncio.to_thread(
+        senflow_lag, kafka_bootstrap, "--group", group, "--max-age", str(AGE_S)
+    )
+    assert gate.returncode == 0, gate.stderr
+    table = await asyncio.to_thread(senflow_lag, kafka_bootstrap, "--group", group)
+    assert "LOST" in table.stdout
+
+
+async def test_a_commit_past_the_end_shows_the_negative_lag_kafkas_tool_prints(
+    kafka_bootstrap: str,
+) -> None:
+    run = secrets.token_hex(4)
+    topic, group = f"lag-past-{run}", f"senflow-lag-past-{run}"
+    await create_topic(kafka_bootstrap, topic, partitions=2)
+    await produce_old(kafka_bootstrap, topic, {0: 10, 1: 10})
+    await commit(
+        kafka_bootstrap, group, {TopicPartition(topic, 0): 40, TopicPartition(topic, 1): 4}
+    )
+
+    ours, described = await asyncio.to_thread(senflow_rows, kafka_bootstrap, group)
+    theirs = await asyncio.to_thread(kafka_tool, kafka_bootstrap, group)
+
+    assert ours == theirs == {(topic, 0, 40, 10, -30, None), (topic, 1, 4, 10, 6, None)}
+    assert described["total_lag"] == 6  # nothing waits on partition 0: it counts 0
+
+
+async def test_a_named_group_that_does_not_exist_fails(kafka_bootstrap: str) -> None:
+    group = f"senflow-lag-missing-{secrets.token_hex(4)}"
+    for args in ((), ("--max-lag", "0"), ("--json",)):
+        result = await asyncio.to_thread(senflow_lag, kafka_bootstrap, "--group", group, *args)
+        assert result.returncode == 1, args
+        assert f"Consumer group '{group}' does not exist." in result.stderr
+        assert "Traceback" not in result.stderr
+
+
+async def test_owned_partitions_without_commit_fail_a_threshold_as_unknown(
+    kafka_bootstrap: str,
+) -> None:
+    """A member owns the partitions and has committed nothing: the tool and we show `-`,
+    and `--max-lag 0` must not pass on it (how much waits depends on the reset policy)."""
+    run = secrets.token_hex(4)
+    topic, group = f"lag-owned-{run}", f"senflow-lag-owned-{run}"
+    await create_topic(kafka_bootstrap, topic, partitions=2)
+    await produce_old(kafka_bootstrap, topic, {0: 5})
+    member = AIOKafkaConsumer(
+        topic, bootstrap_servers=kafka_bootstrap, group_id=group, enable_auto_commit=False
+    )
+    await member.start()
+    try:
+        async with asyncio.timeout(30):
+            while len(member.assignment()) < 2:
+                await member.getmany(timeout_ms=200)
+
+        ours, described = await asyncio.to_thread(senflow_rows, kafka_bootstrap, group)
+        theirs = await asyncio.to_thread(kafka_tool, kafka_bootstrap, group)
+        gate = await asyncio.to_thread(
+            senflow_lag, kafka_bootstrap, "--group", group, "--max-lag", "0"
+        )
+        age_gate = await asyncio.to_thread(
+            senflow_lag, kafka_bootstrap, "--group", group, "--max-age", "3600"
+        )
+    finally:
+        await member.stop()
+
+    assert ours == theirs
+    assert {(row[0], row[1], row[2], row[4]) for row in ours} == {
+        (topic, 0, None, None),
+        (topic, 1, None, None),
+    }
+    assert described["state"] == "Stable" and described["total_lag"] == 0
+    assert gate.returncode == 1
+    # Partition 1 is empty: nothing waits there whatever the reset policy.
+    assert f"{group}: lag unknown, no commit on {topic}/0" in gate.stderr
+    assert age_gate.returncode == 1
+    assert f"{group}: oldest waiting unknown on {topic}/0" in age_gate.stderr
+
+
 async def test_unreachable_kafka_is_a_clear_error() -> None:
     result = await asyncio.to_thread(senflow_lag, f"127.0.0.1:{free_port()}")
     assert result.returncode == 2
@@ -229,6 +350,9 @@ async def test_exporter_serves_the_same_numbers(
     assert sample("senflow_consumergroup_log_end_offset", 0) == 30
     assert AGE_S - 25 <= sample("senflow_consumergroup_lag_seconds", 0) <= AGE_S + 5
     assert samples[("senflow_consumergroup_members", group, None, None)] == 0
+    assert sample("senflow_consumergroup_lost_records", 0) == 0
+    measured_at = samples[("senflow_consumergroup_measured_timestamp_seconds", group, None, None)]
+    assert time.time() - 60 < measured_at <= time.time()
 
 
 async def test_prometheus_watches_lag_rise_and_fall_as_kafkas_tool_does(

@@ -23,6 +23,7 @@ def test_tail_refuses_to_run_when_given_no_device_flow_or_customer() -> None:
         (["--since", "yesterday"], "neither a duration"),
         (["--since", "2026-11-25T10:00:00"], "no time zone"),
         (["--count", "0"], "greater than or equal to 1"),
+        (["--since", "99999999d"], "more than 100 years back"),
     ],
 )
 def test_tail_refuses_options_when_they_contradict_or_do_not_parse(

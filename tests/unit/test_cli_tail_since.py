@@ -44,3 +44,13 @@ def test_a_time_without_a_zone_is_refused_when_it_would_be_a_guess() -> None:
 def test_anything_else_is_refused_with_the_forms_that_work(text: str) -> None:
     with pytest.raises(InvalidMoment, match="neither a duration"):
         parse_moment(text, NOW)
+
+
+@pytest.mark.parametrize("text", ["99999999d", "5300w", "1" * 400 + "s", "36501d"])
+def test_a_duration_beyond_100_years_is_refused_when_it_would_overflow(text: str) -> None:
+    with pytest.raises(InvalidMoment, match="more than 100 years back"):
+        parse_moment(text, NOW)
+
+
+def test_a_duration_of_100_years_is_that_long_before_now() -> None:
+    assert parse_moment("36500d", NOW) == NOW - timedelta(days=36500)

@@ -1,5 +1,6 @@
-"""The router's downlink execution, pure: a queued downlink and its encoder in, what to
-publish (the LoRa record, the report) or the failure with its reason out."""
+"""The router's downlink execution, pure: a queued downlink and its encoder in, the report
+to publish (executing with the bytes, or failed with the reason) out; an executing LoRa
+downlink in, the network server's record out."""
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -12,7 +13,7 @@ from senflow.codecs.encode_base import EncodeContext, EncodeInput, EncodeOutput,
 from senflow.common.downlinks import DownlinkSnapshot
 from senflow.common.events import CodecSnapshot
 from senflow.router.downlink_encoders import EncoderResolver
-from senflow.router.downlink_execution import execute, skip_reason
+from senflow.router.downlink_execution import execute, lora_downlink, step_for
 
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
 DEV_EUI = "0123456789ABCDEF"
@@ -73,17 +74,35 @@ def resolver(*codecs: CodecSnapshot) -> EncoderResolver:
 
 def reason_of(downlink: DownlinkSnapshot, encoders: EncoderResolver | None = None) -> str:
     executed = execute(downlink, encoders or resolver(), NOW)
-    assert executed.failed and executed.lora is None
+    assert executed.failed
     assert executed.report.payload_hex is None and executed.report.f_port is None
     assert executed.report.reason is not None
     return executed.report.reason
 
 
-def test_a_lora_downlink_becomes_the_network_servers_record_and_an_executing_report() -> None:
+def executing(downlink: DownlinkSnapshot, encoders: EncoderResolver | None = None) -> Any:
+    """The downlink as the registry publishes it once it applied the router's report."""
+    report = execute(downlink, encoders or resolver(), NOW).report
+    assert report.status == "executing", report.reason
+    return downlink.model_copy(
+        update={"status": "executing", "payload_hex": report.payload_hex, "f_port": report.f_port}
+    )
+
+
+def test_a_lora_downlink_is_reported_executing_with_its_bytes_and_port_and_nothing_more() -> None:
     downlink = snapshot(CAYENNE, "cayenne-lpp-encoder", confirmed=True)
     executed = execute(downlink, resolver(), NOW)
-    assert executed.lora is not None
-    assert executed.lora.model_dump() == {
+    report = executed.report
+    assert (report.downlink_id, report.status, report.reporter) == ("dl-1", "executing", "router")
+    assert (report.payload_hex, report.f_port, report.reason) == (CAYENNE_HEX, 1, None)
+    assert report.reported_at == NOW
+
+
+def test_an_executing_lora_downlink_becomes_the_network_servers_record() -> None:
+    downlink = snapshot(CAYENNE, "cayenne-lpp-encoder", confirmed=True)
+    lora = lora_downlink(executing(downlink))
+    assert lora is not None
+    assert lora.model_dump() == {
         "correlation_id": "dl-1",
         "dev_eui": DEV_EUI,
         "f_port": 1,  # the Cayenne encoder's default
@@ -91,23 +110,26 @@ def test_a_lora_downlink_becomes_the_network_servers_record_and_an_executing_rep
         "confirmed": True,
         "expires_at": downlink.expires_at,
     }
-    report = executed.report
-    assert (report.downlink_id, report.status, report.reporter) == ("dl-1", "executing", "router")
-    assert (report.payload_hex, report.f_port, report.reason) == (CAYENNE_HEX, 1, None)
-    assert report.reported_at == NOW
+
+
+def test_an_executing_lora_downlink_without_bytes_makes_no_record() -> None:
+    assert lora_downlink(snapshot(CAYENNE, status="executing")) is None
+    no_port = snapshot(CAYENNE, status="executing", payload_hex="01")
+    assert lora_downlink(no_port) is None
 
 
 def test_a_lora_downlink_goes_on_the_port_the_command_asks_for() -> None:
-    executed = execute(snapshot({**CAYENNE, "f_port": 12}, "cayenne-lpp-encoder"), resolver(), NOW)
-    assert executed.lora is not None and executed.lora.f_port == 12
-    assert executed.report.f_port == 12
+    downlink = snapshot({**CAYENNE, "f_port": 12}, "cayenne-lpp-encoder")
+    assert execute(downlink, resolver(), NOW).report.f_port == 12
+    lora = lora_downlink(executing(downlink))
+    assert lora is not None and lora.f_port == 12
 
 
 def test_a_raw_lora_payload_without_an_encoder_is_sent_as_it_is() -> None:
-    executed = execute(snapshot({"payload_hex": "0a0B", "f_port": 10}), resolver(), NOW)
-    assert executed.lora is not None
-    assert (executed.lora.payload_hex, executed.lora.f_port) == ("0A0B", 10)
-    assert executed.lora.confirmed is False
+    lora = lora_downlink(executing(snapshot({"payload_hex": "0a0B", "f_port": 10})))
+    assert lora is not None
+    assert (lora.payload_hex, lora.f_port) == ("0A0B", 10)
+    assert lora.confirmed is False
 
 
 def test_a_raw_lora_payload_without_a_port_fails_naming_it() -> None:
@@ -130,7 +152,7 @@ def test_a_senml_command_without_an_encoder_stays_senml_for_other_networks(
     identifier = DVN_UUID if network_type == "INTERNET" else "device-7"
     downlink = snapshot(SETPOINT, network_type=network_type, identifier=identifier)
     executed = execute(downlink, resolver(), NOW)
-    assert executed.lora is None and not executed.failed
+    assert not executed.failed
     assert executed.report.f_port is None
     sent = bytes.fromhex(executed.report.payload_hex or "")
     assert orjson.loads(sent) == SETPOINT["senml"]
@@ -141,7 +163,7 @@ def test_a_raw_payload_to_an_internet_device_is_its_bytes_without_a_port() -> No
     downlink = snapshot({"payload_hex": "cafe", "f_port": 3}, network_type="M2M", identifier="1")
     executed = execute(downlink, resolver(), NOW)
     assert (executed.report.status, executed.report.payload_hex) == ("executing", "CAFE")
-    assert executed.report.f_port is None and executed.lora is None
+    assert executed.report.f_port is None
     assert executed.warnings == ("port 3 (f_port) ignored: urn:dev:IMEI:1: is not on LoRa",)
 
 
@@ -188,9 +210,8 @@ def test_a_codec_that_is_not_the_customers_encoder_is_never_run(codec: CodecSnap
 
 def test_a_diy_encoder_encodes_with_its_own_port() -> None:
     downlink = snapshot({"data": {"interval": 5}}, "diy-1")
-    executed = execute(downlink, resolver(diy(INTERVAL)), NOW)
-    assert executed.lora is not None
-    assert (executed.lora.payload_hex, executed.lora.f_port) == ("0105", 9)
+    report = execute(downlink, resolver(diy(INTERVAL)), NOW).report
+    assert (report.payload_hex, report.f_port) == ("0105", 9)
 
 
 @pytest.mark.parametrize(
@@ -229,7 +250,7 @@ def test_a_lora_encoding_without_a_port_fails_the_downlink() -> None:
         return Encoder("portless", 1, "p", portless)
 
     executed = execute(snapshot(CAYENNE, "portless"), lookup, NOW)
-    assert executed.failed and executed.lora is None
+    assert executed.failed
     assert executed.report.reason == (
         "invalid-command: portless chose no LoRa port and the command names none (f_port 1-223)"
     )
@@ -246,15 +267,20 @@ def test_a_long_reason_is_cut_to_the_reports_bound() -> None:
     assert len(reason) <= 1000
 
 
-@pytest.mark.parametrize(
-    "status", ["executing", "sent", "acknowledged", "failed", "expired", "cancelled"]
-)
-def test_only_a_queued_downlink_is_executed(status: str) -> None:
-    assert skip_reason(snapshot(CAYENNE, status=status), NOW) == "not-queued"
-    assert skip_reason(None, NOW) == "not-queued"
-    assert skip_reason(snapshot(CAYENNE), NOW) is None
+@pytest.mark.parametrize("status", ["sent", "acknowledged", "failed", "expired", "cancelled"])
+def test_only_a_queued_downlink_is_encoded_and_only_an_executing_lora_one_handed_over(
+    status: str,
+) -> None:
+    assert step_for(snapshot(CAYENNE, status=status), NOW) == "ignore"
+    assert step_for(None, NOW) == "ignore"
+    assert step_for(snapshot(CAYENNE), NOW) == "encode"
+    assert step_for(snapshot(CAYENNE, status="executing"), NOW) == "hand-over"
+    mqtt = snapshot(SETPOINT, status="executing", network_type="MQTT", identifier="c1")
+    assert step_for(mqtt, NOW) == "ignore"  # the MQTT bridge's
 
 
-def test_a_downlink_past_its_time_to_live_is_left_to_the_registry() -> None:
-    assert skip_reason(snapshot(CAYENNE, expires_at=NOW), NOW) == "expired"
-    assert skip_reason(snapshot(CAYENNE, expires_at=NOW - timedelta(seconds=1)), NOW) == "expired"
+@pytest.mark.parametrize("status", ["queued", "executing"])
+def test_a_downlink_past_its_time_to_live_is_left_to_the_registry(status: str) -> None:
+    assert step_for(snapshot(CAYENNE, status=status, expires_at=NOW), NOW) == "expired"
+    late = NOW - timedelta(seconds=1)
+    assert step_for(snapshot(CAYENNE, status=status, expires_at=late), NOW) == "expired"

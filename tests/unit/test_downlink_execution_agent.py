@@ -1,5 +1,6 @@
-"""The router's downlink agent with a fake producer and registry view: what it publishes,
-in which order, what it ignores, and its per-message error boundary."""
+"""The router's downlink agent with a fake producer and registry view: what it publishes
+on a queued downlink (a report) and on an executing LoRa one (the network server's
+record), what it ignores, and its per-message error boundary."""
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
@@ -35,13 +36,11 @@ from tests.unit.test_downlink_execution import (
 
 @dataclass
 class FakeKafka:
-    """Records what is sent; holds the answer to LoRa records until `release()`."""
+    """Records what is sent; answers at once (refusing LoRa records when told to)."""
 
-    hold_lora: bool = False
     refuse_lora: bool = False
     sent: list[tuple[str, bytes | None, bytes | None]] = field(default_factory=list)
     watched: list["asyncio.Future[Any]"] = field(default_factory=list)
-    _held: list["asyncio.Future[Any]"] = field(default_factory=list)
 
     async def send(
         self, topic: str, key: bytes | None, value: bytes | None, _headers: KafkaHeaders
@@ -50,15 +49,9 @@ class FakeKafka:
         answer: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         if topic == topics.DOWNLINKS_LORA and self.refuse_lora:
             answer.set_exception(RuntimeError("refused"))
-        elif topic == topics.DOWNLINKS_LORA and self.hold_lora:
-            self._held.append(answer)
         else:
             answer.set_result(None)
         return answer
-
-    def release(self) -> None:
-        for answer in self._held:
-            answer.set_result(None)
 
     def reports(self) -> list[DownlinkReport]:
         return [loads(DownlinkReport, v) for t, _, v in self.sent if t == topics.DOWNLINK_REPORTS]
@@ -78,6 +71,13 @@ class FakeFollower:
     async def catch_up(self, since: float, timeout_s: float = 5.0) -> None:
         self.catch_ups.append(since)
         self.on_catch_up()
+
+
+def executing(downlink: DownlinkSnapshot, payload_hex: str, f_port: int | None) -> DownlinkSnapshot:
+    """The downlink as the registry publishes it once it applied an executing report."""
+    return downlink.model_copy(
+        update={"status": "executing", "payload_hex": payload_hex, "f_port": f_port}
+    )
 
 
 def event(downlink: DownlinkSnapshot | None, version: int = 1) -> bytes:
@@ -118,26 +118,65 @@ def executed_count(network_type: str, outcome: str) -> float:
     return sample or 0.0
 
 
-async def test_a_lora_downlink_is_on_kafka_before_its_executing_report() -> None:
-    kafka = FakeKafka(hold_lora=True)
+async def test_a_queued_lora_downlink_is_only_reported_executing_with_its_bytes() -> None:
+    kafka = FakeKafka()
     before = executed_count("KPNLORA", "executing")
-    handling = asyncio.create_task(
-        executor(kafka).handle(event(snapshot(CAYENNE, "cayenne-lpp-encoder")), NOW.timestamp())
-    )
-    for _ in range(5):
-        await asyncio.sleep(0)
-    assert [t for t, _, _ in kafka.sent] == [topics.DOWNLINKS_LORA]  # the report waits
-    kafka.release()
-    await handling
+    await executor(kafka).handle(event(snapshot(CAYENNE, "cayenne-lpp-encoder")), NOW.timestamp())
+
+    assert kafka.lora() == []  # not before the registry accepted the report
+    [report] = kafka.reports()
+    assert (report.status, report.payload_hex, report.f_port) == ("executing", CAYENNE_HEX, 1)
+    assert kafka.sent[-1][1] == b"dl-1"  # reports are keyed by downlink id
+    await asyncio.sleep(0)  # done callbacks run on the loop's next turn
+    assert len(kafka.watched) == 1  # its answer is watched
+    assert executed_count("KPNLORA", "executing") == before + 1
+
+
+async def test_the_registrys_executing_lora_downlink_is_handed_to_the_network_server() -> None:
+    kafka = FakeKafka()
+    queued = snapshot(CAYENNE, "cayenne-lpp-encoder", confirmed=True)
+    await executor(kafka).handle(event(executing(queued, CAYENNE_HEX, 1), 2), None)
 
     [(key, lora)] = kafka.lora()
     assert key == DEV_EUI.encode()
     assert (lora.correlation_id, lora.payload_hex, lora.f_port) == ("dl-1", CAYENNE_HEX, 1)
+    assert lora.confirmed and lora.expires_at == queued.expires_at
+    assert kafka.reports() == []
+    await asyncio.sleep(0)
+    assert len(kafka.watched) == 1
+
+
+async def test_a_downlink_cancelled_before_the_router_acts_never_reaches_the_network_server() -> (
+    None
+):
+    # The router lags: it reads the queued event after the API cancelled the downlink. Its
+    # executing report is then refused by the registry (tested there), so no executing
+    # event follows; the cancelled one changes nothing here.
+    kafka = FakeKafka()
+    agent = executor(kafka)
+    queued = snapshot(CAYENNE, "cayenne-lpp-encoder")
+    await agent.handle(event(queued), None)
+    await agent.handle(event(queued.model_copy(update={"status": "cancelled"}), 2), None)
+    assert kafka.lora() == []
+    assert [r.status for r in kafka.reports()] == ["executing"]
+
+
+async def test_an_executing_lora_downlink_without_its_bytes_fails_and_is_not_sent() -> None:
+    kafka = FakeKafka()
+    await executor(kafka).handle(event(snapshot(CAYENNE, status="executing"), 2), None)
+    assert kafka.lora() == []
     [report] = kafka.reports()
-    assert (report.status, report.payload_hex, report.f_port) == ("executing", CAYENNE_HEX, 1)
-    assert kafka.sent[-1][1] == b"dl-1"  # reports are keyed by downlink id
-    assert len(kafka.watched) == 2  # both records' answers are watched
-    assert executed_count("KPNLORA", "executing") == before + 1
+    assert report.status == "failed"
+    assert (report.reason or "").startswith("internal-error: executing without the encoded")
+
+
+async def test_an_executing_lora_downlink_past_its_time_to_live_is_not_handed_over() -> None:
+    kafka = FakeKafka()
+    before = executed_count("KPNLORA", "expired")
+    late = executing(snapshot(CAYENNE, expires_at=NOW), CAYENNE_HEX, 1)
+    await executor(kafka).handle(event(late, 2), None)
+    assert kafka.sent == []
+    assert executed_count("KPNLORA", "expired") == before + 1
 
 
 async def test_an_internet_downlink_is_only_reported_executing_with_its_bytes() -> None:
@@ -184,7 +223,6 @@ async def test_a_bug_fails_that_downlink_and_the_agent_goes_on() -> None:
         "internal-error: ZeroDivisionError: division by zero",
     )
     assert second.status == "executing"
-    assert len(kafka.lora()) == 1
 
 
 async def test_an_encoder_published_a_moment_before_is_found_after_catching_up() -> None:
@@ -215,12 +253,15 @@ async def test_an_encoder_still_unknown_after_catching_up_fails_the_downlink() -
         b"",
         b"{not json",
         event(None),
-        event(snapshot(CAYENNE, "cayenne-lpp-encoder", status="executing"), 2),
+        event(executing(snapshot(SETPOINT, network_type="MQTT", identifier="c1"), "01", None), 2),
+        event(snapshot(CAYENNE, "cayenne-lpp-encoder", status="sent"), 3),
         event(snapshot(CAYENNE, "cayenne-lpp-encoder", status="cancelled"), 2),
     ],
-    ids=["tombstone", "empty", "unreadable", "no snapshot", "executing", "cancelled"],
+    ids=["tombstone", "empty", "unreadable", "no snapshot", "MQTT executing", "sent", "cancelled"],
 )
-async def test_anything_but_a_queued_downlink_is_ignored(value: bytes | None) -> None:
+async def test_anything_but_a_queued_or_an_executing_lora_downlink_is_ignored(
+    value: bytes | None,
+) -> None:
     kafka = FakeKafka()
     await executor(kafka).handle(value, None)
     assert kafka.sent == []
@@ -234,13 +275,15 @@ async def test_a_queued_downlink_past_its_time_to_live_is_not_executed() -> None
     assert executed_count("KPNLORA", "expired") == before + 1
 
 
-async def test_a_refused_lora_record_is_never_followed_by_its_report() -> None:
+async def test_a_lora_record_kafka_refuses_is_watched() -> None:
     kafka = FakeKafka(refuse_lora=True)
-    with pytest.raises(RuntimeError, match="refused"):
-        await executor(kafka).handle(event(snapshot(CAYENNE, "cayenne-lpp-encoder")), None)
+    downlink = executing(snapshot(CAYENNE, "cayenne-lpp-encoder"), CAYENNE_HEX, 1)
+    await executor(kafka).handle(event(downlink, 2), None)
     assert [t for t, _, _ in kafka.sent] == [topics.DOWNLINKS_LORA]
     await asyncio.sleep(0)  # done callbacks run on the loop's next turn
-    assert len(kafka.watched) == 1  # in the router, the watcher stops the process first
+    # In the router the watcher stops the process before faust commits past the event.
+    [watched] = kafka.watched
+    assert isinstance(watched.exception(), RuntimeError)
 
 
 async def test_the_agent_runs_every_event_of_its_stream() -> None:

@@ -1,18 +1,24 @@
 """The downlink consumer's per-record error boundary: each record of the reports, LoRa
 results and requests topics is parsed and applied, and what became of it is counted; a
 bad record or a failure on one is passed over, only the database being away stops the
-batch. The use case is a fake: no Kafka, no database."""
+batch; a consumer that fails to start is stopped before the next try. The use case and
+the Kafka consumer are fakes: no Kafka, no database."""
 
+import asyncio
 import json
+import logging
 from datetime import UTC, datetime
 
 import asyncpg
 import pytest
+from aiokafka.errors import KafkaConnectionError
 from prometheus_client import REGISTRY
 
 from senflow.common import topics
 from senflow.common.downlinks import DownlinkRequest
-from senflow.registry.adapters.downlink_consumer import handle
+from senflow.registry.adapters import downlink_consumer
+from senflow.registry.adapters.downlink_consumer import DownlinkConsumer, handle
+from senflow.registry.adapters.keep_running import keep_running
 from senflow.registry.domain.downlink_status import (
     APPLIED,
     DUPLICATE,
@@ -152,3 +158,56 @@ async def test_a_record_is_passed_over_when_the_registry_fails_on_it() -> None:
 async def test_the_batch_stops_when_the_database_is_away(error: Exception) -> None:
     with pytest.raises(type(error)):
         await handle(FakeUpdates(fails=error), topics.DOWNLINK_REPORTS, report("sent"))
+
+
+class FailingStartConsumer:
+    """An AIOKafkaConsumer whose start() fails (Kafka away) after it opened connections."""
+
+    made: list["FailingStartConsumer"] = []
+    third_made = asyncio.Event()
+
+    def __init__(self, *_topics: str, **_config: object) -> None:
+        self.stopped = False
+        FailingStartConsumer.made.append(self)
+        if len(FailingStartConsumer.made) == 3:
+            FailingStartConsumer.third_made.set()
+
+    async def start(self) -> None:
+        raise KafkaConnectionError("Unable to bootstrap from [('127.0.0.1', 9092)]")
+
+    async def stop(self) -> None:
+        self.stopped = True
+
+
+async def test_a_consumer_whose_start_fails_is_stopped_before_the_next_try(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(downlink_consumer, "AIOKafkaConsumer", FailingStartConsumer)
+    FailingStartConsumer.made.clear()
+    FailingStartConsumer.third_made = asyncio.Event()
+    consumer = DownlinkConsumer(FakeUpdates(), "127.0.0.1:9092", "g", retry_s=0.01)
+    await consumer.start()
+    async with asyncio.timeout(5):
+        await FailingStartConsumer.third_made.wait()
+    await consumer.stop()
+    assert all(c.stopped for c in FailingStartConsumer.made[:-1])  # none leaks its client
+
+
+async def test_the_consumer_loop_survives_a_stray_cancellation_and_ends_on_stop() -> None:
+    rounds: list[int] = []
+    second_round = asyncio.Event()
+
+    async def round_() -> None:
+        rounds.append(1)
+        if len(rounds) == 1:
+            raise asyncio.CancelledError  # not ours: aiokafka re-raising its own
+        second_round.set()
+        await asyncio.sleep(3600)
+
+    log = logging.getLogger("test")
+    task = asyncio.create_task(keep_running(round_, name="t", retry_s=0.01, log=log))
+    async with asyncio.timeout(5):
+        await second_round.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task

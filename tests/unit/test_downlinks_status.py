@@ -12,6 +12,7 @@ from senflow.registry.domain.downlink_status import (
     NOT_ALLOWED,
     WRONG_NETWORK,
     StatusChange,
+    brings_missing_bytes,
     from_lora_result,
     from_report,
     refusal,
@@ -53,12 +54,33 @@ def test_a_lora_result_speaks_for_a_lora_downlink_only() -> None:
         ("executing", "sent"),
         ("queued", "sent"),  # the network server's result read ahead of the router's report
         ("executing", "failed"),
-        ("sent", "acknowledged"),
-        ("sent", "failed"),
     ],
 )
 def test_a_report_applies_when_it_moves_the_status_forward(current: str, to: str) -> None:
     assert refusal(current, "KPNLORA", StatusChange(DOWNLINK, to)) is None  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("result", ["acknowledged", "failed"])
+def test_a_sent_downlink_moves_on_only_by_the_network_servers_result(result: str) -> None:
+    lora_result = LoraDownlinkResult.model_validate(
+        {"correlation_id": DOWNLINK, "result": result, "at": AT}
+    )
+    assert refusal("sent", "KPNLORA", from_lora_result(lora_result)) is None
+    # A worker's late word, e.g. a re-execution after a crash whose DIY encoder changed:
+    worker = from_report(report(result, reason="script-error: changed meanwhile"))
+    assert refusal("sent", "KPNLORA", worker) == NOT_ALLOWED
+    assert refusal("sent", "MQTT", worker) == NOT_ALLOWED
+
+
+def test_a_late_executing_report_brings_the_bytes_only_of_a_sent_downlink_without_them() -> None:
+    late = from_report(report("executing", payload_hex="0164", f_port=10))
+    assert late.at == AT
+    assert refusal("sent", "KPNLORA", late) == NOT_ALLOWED  # the status stays
+    assert brings_missing_bytes(late, None, sent=True)
+    assert not brings_missing_bytes(late, "0164", sent=True)  # it has them already
+    assert not brings_missing_bytes(late, None, sent=False)  # cancelled, expired: never sent
+    failed = from_report(report("failed", reason="late"))
+    assert not brings_missing_bytes(failed, None, sent=True)
 
 
 @pytest.mark.parametrize(

@@ -14,8 +14,8 @@ from senflow.common.compacted_view import CompactedTopicView
 from senflow.common.downlinks import DownlinkReport, DownlinkSnapshot
 from senflow.common.events import ChangeEvent, DeviceSnapshot
 from senflow.common.serde import dumps, loads
+from senflow.router.downlink_payload import DevicePayload, device_payload
 from senflow.router.ingest.answer import uplink_answer
-from senflow.router.ingest.downlink_payload import DevicePayload, device_payload
 from senflow.router.ingest.downlinks import DownlinkHandout
 from senflow.router.ingest.pending import PendingDownlink
 

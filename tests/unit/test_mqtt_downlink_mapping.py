@@ -12,7 +12,7 @@ from senflow.common.downlinks import DownlinkSnapshot
 from senflow.common.errors import ContractError
 from senflow.common.events import ChangeEvent
 from senflow.common.serde import dumps
-from senflow.router.ingest.downlink_payload import DevicePayload
+from senflow.router.downlink_payload import DevicePayload
 from senflow.router.mqtt_bridge.downlink_mapping import (
     ExpiredDownlink,
     FailDownlink,

@@ -124,3 +124,21 @@ async def test_progress_and_answers_are_reported_as_they_come() -> None:
         ("client-1", 0, True),
         ("client-1", 1, True),
     ]
+
+
+async def test_uplinks_queued_behind_a_device_stay_unsent_when_stopped_meanwhile() -> None:
+    """A one-at-a-time device's uplinks queue behind its lock while the first is answered;
+    Ctrl-C then stops them too: they count as not-sent, the one in flight is answered."""
+    sender = FakeSender(answer_after_s=0.3, one_at_a_time_per_device=True)
+    stop = asyncio.Event()
+    # 5 uplinks of one device due within 40 ms: 4 queue behind the first one's answer.
+    run = asyncio.create_task(
+        run_simulation(sender, DEVICES[:1], Schedule(rate_per_s=100, total=5, devices=1), stop=stop)
+    )
+    await asyncio.sleep(0.1)
+    stop.set()
+    summary = await run
+
+    assert [seq for _, _, seq in sender.sent] == [0]
+    assert summary.sent == 1 and summary.accepted == 1
+    assert summary.rejected == {"not-sent": 4}

@@ -1,7 +1,10 @@
 """The registry's part of downlinks on the real services: the API queues, lists, reads
 and cancels them, each change is an event on `senflow.downlinks.v1`; workers' reports and
 the LoRa network server's results move them on (a repeated or out-of-order one changes
-nothing); one not sent in time expires; a destination's request makes one downlink, once.
+nothing); one not sent in time expires; a destination's request makes one downlink, once;
+those not sent yet fail when their device's identity changes or goes, or the device is
+deactivated. An oversized command is refused, and an oversized change event never stalls
+the outbox: it is parked.
 
 The router's downlink executor runs in this platform too and may move a queued downlink
 to executing (or failed) by itself. So these tests use devices in no flow (no encoder:
@@ -11,11 +14,14 @@ registry decides, and accept `executing` where the router may have been first.
 
 import asyncio
 import contextlib
+import json
+import re
 import secrets
 import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+import asyncpg
 import httpx
 import orjson
 import pytest
@@ -33,6 +39,7 @@ from tests.support.api import (
     Api,
     create_customer,
     new_destination_secret,
+    new_dev_eui,
     register_lora_device,
 )
 from tests.support.kafka import TopicReader, header, wait_group_caught_up
@@ -99,6 +106,14 @@ async def read_for(reader: TopicReader, seconds: float) -> None:
     """Let `reader` take in what arrives for `seconds`."""
     with contextlib.suppress(TimeoutError):
         await reader.wait_for(lambda _: False, timeout_s=seconds)
+
+
+async def metric(platform: Platform, sample: str) -> float:
+    """The value of one sample (`name{labels}` as exposed) of the registry's /metrics."""
+    async with httpx.AsyncClient(base_url=platform.api_url, timeout=10) as client:
+        text = (await client.get("/metrics")).text
+    found = re.search(rf"^{re.escape(sample)} (\S+)$", text, re.MULTILINE)
+    return float(found.group(1)) if found else 0.0
 
 
 def events_of(reader: TopicReader, downlink_id: str) -> list[str]:
@@ -352,8 +367,10 @@ async def test_a_destinations_request_makes_one_downlink_even_when_delivered_twi
         ttl_s=600,
         requested_at=datetime.now(UTC),
     )
-    other_id, _ = await create_customer(admin, "other")
+    other_id, other = await create_customer(admin, "other")
     foreign = request.model_copy(update={"request_id": str(uuid.uuid4()), "customer_id": other_id})
+    not_owned = 'senflow_registry_downlink_requests_skipped_total{reason="not-owned"}'
+    refused_before = await metric(platform, not_owned)
     for value in (request, request, foreign):
         await publish(producer, topics.DOWNLINK_REQUESTS, device_id, value)
     await registry_caught_up(platform, topics.DOWNLINK_REQUESTS)
@@ -363,8 +380,121 @@ async def test_a_destinations_request_makes_one_downlink_even_when_delivered_twi
     assert made["id"] == request.request_id
     assert (made["source"], made["destination_id"]) == ("destination", destination["id"])
     assert made["command"]["senml"] == SETPOINT["senml"]
-    missing = await api.call("GET", f"/downlinks/{foreign.request_id}")
-    assert missing.status_code == 404
+    # The foreign request names another customer's device: no downlink for either of them.
+    for key in (other, api):
+        missing = await key.call("GET", f"/downlinks/{foreign.request_id}")
+        assert missing.status_code == 404
+    assert await metric(platform, not_owned) >= refused_before + 1
+
+
+async def test_unsent_downlinks_fail_when_their_devices_identity_changes_or_goes(
+    platform: Platform, admin: Api
+) -> None:
+    # The identifier may become another customer's device's: nothing queued for it may
+    # reach that device.
+    _, api = await create_customer(admin)
+    device_id, dev_eui = await register_lora_device(api)
+    lora = {"join_eui": "70B3D57ED0000000", "app_key": "00" * 16}
+    identity = f"/devices/{device_id}/network-info/KPNLORA"
+    raw = {"command": {"payload_hex": "0164", "f_port": 10}, "ttl_s": 600}
+    events = await TopicReader(platform.kafka_bootstrap, topics.DOWNLINKS).start()
+    try:
+        first = await api.ok("POST", f"/devices/{device_id}/downlinks", raw)
+        await api.ok("PUT", identity, {**lora, "dev_eui": dev_eui})  # the same identity
+        kept = await api.ok("GET", f"/downlinks/{first['id']}")
+        assert kept["status"] in ("queued", "executing")  # the router may have encoded it
+
+        await api.ok("PUT", identity, {**lora, "dev_eui": new_dev_eui()})
+        failed = await api.ok("GET", f"/downlinks/{first['id']}")
+        assert (failed["status"], failed["reason"]) == (
+            "failed",
+            "the device's KPNLORA identity changed",
+        )
+        assert failed["finished_at"] is not None
+
+        second = await api.ok("POST", f"/devices/{device_id}/downlinks", raw)
+        await api.ok("DELETE", identity)
+        removed = await api.ok("GET", f"/downlinks/{second['id']}")
+        assert (removed["status"], removed["reason"]) == (
+            "failed",
+            "the device's KPNLORA identity was removed",
+        )
+        await events.wait_for(
+            lambda r: (
+                r.key == second["id"].encode()
+                and header(r, "senflow-event-type") == "DownlinkFailed"
+            )
+        )
+    finally:
+        await events.stop()
+    assert "DownlinkFailed" in events_of(events, first["id"])
+
+
+async def test_unsent_downlinks_fail_when_their_device_is_deactivated(admin: Api) -> None:
+    _, api = await create_customer(admin)
+    device_id = await register_internet_device(api)
+    created = await api.ok("POST", f"/devices/{device_id}/downlinks", {"command": SETPOINT})
+    await api.ok("PATCH", f"/devices/{device_id}", {"status": "deactivated"})
+    found = await api.ok("GET", f"/downlinks/{created['id']}")
+    assert (found["status"], found["reason"]) == ("failed", "the device was deactivated")
+
+
+async def test_an_oversized_command_is_refused_before_it_is_queued(admin: Api) -> None:
+    _, api = await create_customer(admin)
+    device_id = await register_internet_device(api)
+    path = f"/devices/{device_id}/downlinks"
+    resp = await api.call("POST", path, {"command": {"data": {"a": "x" * (2 * 1024 * 1024)}}})
+    assert resp.status_code == 413, resp.text
+    assert "larger than 1048576 bytes" in resp.json()["detail"]
+    resp = await api.call("POST", path, {"command": {"data": {"a": "x" * 20_000}}})
+    assert resp.status_code == 422 and resp.json()["errors"][0]["field"] == "command"
+    deep: Any = 1
+    for _ in range(40):
+        deep = {"a": deep}
+    resp = await api.call("POST", path, {"command": {"data": deep}})
+    assert resp.status_code == 422 and resp.json()["errors"][0]["field"] == "command.data"
+    assert (await api.ok("GET", path))["items"] == []
+
+
+async def test_a_change_event_kafka_refuses_is_parked_and_the_next_ones_go_on(
+    platform: Platform, admin: Api
+) -> None:
+    # What an oversized downlink did before commands were bounded: a 2 MiB outbox row,
+    # above Kafka's maximum request, at the head of the outbox.
+    parked_before = await metric(platform, "senflow_registry_outbox_parked_total")
+    conn = await asyncpg.connect(platform.database_url)
+    oversized = None
+    try:
+        headers = {"senflow-event-type": "DownlinkQueued", "senflow-entity-version": "1"}
+        oversized = await conn.fetchval(
+            "INSERT INTO outbox (topic, key, value, headers) VALUES ($1, $2, $3, $4::jsonb)"
+            " RETURNING id",
+            topics.DOWNLINKS,
+            str(uuid.uuid4()),
+            b"x" * (2 * 1024 * 1024),
+            json.dumps(headers),
+        )
+        _, api = await create_customer(admin)
+        device_id = await register_internet_device(api)
+        events = await TopicReader(platform.kafka_bootstrap, topics.DOWNLINKS).start()
+        try:
+            created = await api.ok("POST", f"/devices/{device_id}/downlinks", {"command": SETPOINT})
+            await events.wait_for(lambda r: r.key == created["id"].encode())
+        finally:
+            await events.stop()
+        parked = await conn.fetchrow(
+            "SELECT topic, error, octet_length(value) AS size FROM outbox_parked WHERE id = $1",
+            oversized,
+        )
+        assert parked is not None, "the oversized row was not parked"
+        assert parked["error"].startswith("MessageSizeTooLargeError")
+        assert parked["size"] == 2 * 1024 * 1024
+        assert not await conn.fetchval("SELECT count(*) FROM outbox WHERE id = $1", oversized)
+        assert await metric(platform, "senflow_registry_outbox_parked_total") >= parked_before + 1
+    finally:
+        if oversized is not None:
+            await conn.execute("DELETE FROM outbox_parked WHERE id = $1", oversized)
+        await conn.close()
 
 
 async def test_the_downlink_metrics_are_served(platform: Platform) -> None:

@@ -1,9 +1,12 @@
 """LoRa downlinks on the real services: the API queues one, the router encodes it with the
-flow's encoder and publishes it for the LoRaWAN network server, whose results (played by
-this test) move it to sent and acknowledged. A DIY encoder that throws or loops fails its
-own downlink with the reason, and the device's next downlink still goes."""
+flow's encoder and reports it executing, and once the registry accepted that, publishes
+it for the LoRaWAN network server, whose results (played by this test) move it to sent
+and acknowledged. A downlink cancelled before the router's report was applied never
+reaches the network server. A DIY encoder that throws or loops fails its own downlink
+with the reason, and the device's next downlink still goes."""
 
 import asyncio
+import contextlib
 from datetime import UTC, datetime
 from typing import Any
 
@@ -113,6 +116,35 @@ async def test_a_confirmed_cayenne_downlink_reaches_the_network_server_and_is_ac
     await answer(producer, dev_eui, downlink_id, "acknowledged")
     done = await wait_status(api, downlink_id, "acknowledged")
     assert done["finished_at"] is not None and done["reason"] is None
+
+
+async def test_a_downlink_cancelled_before_the_router_acts_never_reaches_the_network_server(
+    platform: Platform, admin: Api
+) -> None:
+    _, api = await create_customer(admin)
+    device_id, _, _ = await lora_device_in_flows(api, ["cayenne-lpp-encoder"])
+    network_server = await TopicReader(platform.kafka_bootstrap, topics.DOWNLINKS_LORA).start()
+    cancelled: list[str] = []
+    executed: list[str] = []
+    try:
+        body = {"command": CAYENNE_COMMAND, "ttl_s": 600}
+        for _ in range(5):  # the cancel races the router's report: both outcomes count
+            created = await api.ok("POST", f"/devices/{device_id}/downlinks", body)
+            resp = await api.call("POST", f"/downlinks/{created['id']}/cancel")
+            assert resp.status_code in (200, 409), resp.text
+            (cancelled if resp.status_code == 200 else executed).append(created["id"])
+        assert cancelled, "the router took every downlink before its cancel"
+        for downlink_id in executed:  # the registry accepted these: they do go out
+            await network_server.wait_for(correlated(downlink_id), timeout_s=WITHIN_S)
+        with contextlib.suppress(TimeoutError):  # what else arrives, within 3 s
+            await network_server.wait_for(lambda _: False, timeout_s=3.0)
+    finally:
+        await network_server.stop()
+    sent = {orjson.loads(r.value)["correlation_id"] for r in network_server.records}
+    assert not sent & set(cancelled)
+    for downlink_id in cancelled:
+        found = await api.ok("GET", f"/downlinks/{downlink_id}")
+        assert (found["status"], found["payload_hex"]) == ("cancelled", None)
 
 
 async def test_a_diy_encoder_that_throws_or_loops_fails_only_its_own_downlink(

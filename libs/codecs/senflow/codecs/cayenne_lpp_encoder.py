@@ -109,5 +109,9 @@ def _analog(value: CommandValue) -> tuple[int, bool]:
 
 
 CAYENNE_LPP_ENCODER = Encoder(
-    id=ENCODER_ID, version=1, name="› Cayenne LPP actuators", encode=encode
+    id=ENCODER_ID,
+    version=1,
+    name="› Cayenne LPP actuators",
+    encode=encode,
+    accepts=frozenset({"senml"}),
 )

@@ -87,11 +87,17 @@ class EncodeOutput:
 
 
 EncodeFn = Callable[[EncodeInput, EncodeContext], EncodeOutput]
+ANY_COMMAND: frozenset[CommandKind] = frozenset(_KIND_NAMES)
 
 
 @dataclass(frozen=True)
 class Encoder:
+    """`accepts`: the kinds of command it takes, so that another kind can be refused
+    before it is queued (the registry's 422) rather than fail the downlink later; by
+    default any (it decides when it encodes)."""
+
     id: str
     version: int
     name: str
     encode: EncodeFn
+    accepts: frozenset[CommandKind] = ANY_COMMAND

@@ -72,5 +72,9 @@ def _port(value: CommandValue, asked: int | None) -> int:
 
 
 RAW_LORA_ENCODER = Encoder(
-    id=ENCODER_ID, version=1, name="= Raw LoRa payload (downlink)", encode=encode
+    id=ENCODER_ID,
+    version=1,
+    name="= Raw LoRa payload (downlink)",
+    encode=encode,
+    accepts=frozenset({"payload", "senml"}),
 )

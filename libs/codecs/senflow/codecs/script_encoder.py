@@ -11,7 +11,13 @@ be reported.
 
 import threading
 
-from senflow.codecs.encode_base import EncodeContext, EncodeInput, EncodeOutput, Encoder
+from senflow.codecs.encode_base import (
+    CommandKind,
+    EncodeContext,
+    EncodeInput,
+    EncodeOutput,
+    Encoder,
+)
 from senflow.codecs.encoder_contracts import (
     ENCODE_ENTRY_POINTS,
     ENCODE_HARNESS_JS,
@@ -29,6 +35,8 @@ from senflow.codecs.script_engine import (
 )
 from senflow.common.events import CodecSnapshot
 
+# A script takes a SenML command or a data object, never a raw payload.
+SCRIPT_ACCEPTS: frozenset[CommandKind] = frozenset({"senml", "data"})
 _CAP_REASONS: dict[Cap | None, EncodeReason] = {
     "cpu": "script-timeout",
     "memory": "script-memory",
@@ -67,7 +75,7 @@ class ScriptEncoder:
 
     def as_encoder(self) -> Encoder:
         codec = self.snapshot
-        return Encoder(id=codec.id, version=codec.version, name=codec.name, encode=self.encode)
+        return Encoder(codec.id, codec.version, codec.name, self.encode, SCRIPT_ACCEPTS)
 
     def encode(self, command: EncodeInput, ctx: EncodeContext) -> EncodeOutput:
         """The command encoded by the script; `EncodeFailed` when the command does not suit

@@ -78,4 +78,10 @@ def _wire(label: str, value: object) -> object:
     return value
 
 
-THINGSML_ENCODER = Encoder(id=ENCODER_ID, version=1, name="› ThingsML command", encode=encode)
+THINGSML_ENCODER = Encoder(
+    id=ENCODER_ID,
+    version=1,
+    name="› ThingsML command",
+    encode=encode,
+    accepts=frozenset({"senml"}),
+)

@@ -8,27 +8,41 @@ machine below allows it, so a repeated or late report changes nothing.
 
     queued    → executing | sent | failed | expired | cancelled
     executing → sent | failed | expired
-    sent      → acknowledged | failed
+    sent      → acknowledged | failed            (the LoRa network server's results only)
 
 - queued: accepted by the API, not encoded yet.
-- executing: encoded and handed to the network's path: a LoRa downlink is on the network
-  server's topic; an Internet/M2M one waits for the device's next uplink; an MQTT one is
-  being published.
+- executing: encoded (the router's report, accepted only while the downlink is queued),
+  and handed to the network's path from this very status: the router then publishes a
+  LoRa downlink for the network server; an Internet/M2M one waits for the device's next
+  uplink; the MQTT bridge publishes an MQTT one. So a downlink cancelled before it was
+  executing never reaches a network.
 - sent: the network says it went out (the LoRa network server's `sent`; the ingest answered
   the device's uplink with it; the MQTT broker acknowledged the publish). Final for anything
   but a confirmed LoRa downlink.
 - acknowledged: the device confirmed it (LoRa confirmed downlinks).
-- failed: the encoder refused it, or the network could not deliver it (`reason` says which).
+- failed: the encoder refused it, the network could not deliver it, or its device's
+  identity changed or went, or the device was deactivated, before it was sent (`reason`
+  says which).
 - expired: not sent within its time to live.
 - cancelled: withdrawn through the API while still queued.
 """
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, Field, model_validator
+from pydantic import AwareDatetime, Field, field_validator, model_validator
 
 from senflow.common.contract import Contract
+from senflow.common.events import NetworkType
 from senflow.common.senml import SenmlRecord
+
+LORA: NetworkType = "KPNLORA"  # the network whose downlinks go through a network server
+MAX_DOWNLINK_TTL_S = 7 * 24 * 3600  # the longest a downlink may wait to be sent
+# A command travels in every change event of its downlink (the outbox, Kafka, each
+# worker's memory): bounded like a destination's answer, 16 KiB as compact JSON. A data
+# object's nesting is bounded too: JSON parsers and encoders refuse deep nesting (pydantic
+# at about 200 levels, orjson at 255), which would leave the downlink unreadable.
+MAX_COMMAND_JSON_BYTES = 16 * 1024
+MAX_DATA_DEPTH = 32
 
 DownlinkStatus = Literal[
     "queued", "executing", "sent", "acknowledged", "failed", "expired", "cancelled"
@@ -77,12 +91,42 @@ class DownlinkCommand(Contract):
     ] = None
     f_port: LORA_F_PORT | None = None
 
+    @field_validator("data")
+    @classmethod
+    def _shallow(cls, data: dict[str, Any] | None) -> dict[str, Any] | None:
+        if data is not None and nesting_depth(data, MAX_DATA_DEPTH) > MAX_DATA_DEPTH:
+            raise ValueError(f"nested more than {MAX_DATA_DEPTH} levels deep")
+        return data
+
     @model_validator(mode="after")
     def _exactly_one_form(self) -> "DownlinkCommand":
         given = [name for name in ("senml", "data", "payload_hex") if getattr(self, name)]
         if len(given) != 1:
             raise ValueError("give exactly one of senml, data or payload_hex")
+        size = len(self.model_dump_json(exclude_none=True))
+        if size > MAX_COMMAND_JSON_BYTES:
+            raise ValueError(
+                f"the command is {size} bytes as JSON; at most {MAX_COMMAND_JSON_BYTES}"
+            )
         return self
+
+
+def nesting_depth(value: Any, stop_above: int) -> int:
+    """How deeply `value`'s objects and arrays nest (a scalar: 0, `{}`: 1), counted up to
+    `stop_above` + 1 at most. Without recursion, so no depth can exhaust the stack."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            item = list(item.values())
+        if not isinstance(item, list | tuple):
+            continue
+        deepest = max(deepest, depth)
+        if deepest > stop_above:
+            return deepest
+        stack.extend((child, depth + 1) for child in item)
+    return deepest
 
 
 DownlinkSource = Literal["api", "destination"]
@@ -119,7 +163,8 @@ class DownlinkReport(Contract):
     """A worker's word on a downlink, on `senflow.downlinks.reports.v1` (key: downlink id).
 
     `executing` carries the encoded bytes. The registry applies reports in the order it
-    reads them and drops those the status machine does not allow.
+    reads them and drops those the status machine does not allow; once a downlink is
+    `sent`, only the LoRa network server's results move it on.
     """
 
     downlink_id: str
@@ -132,7 +177,8 @@ class DownlinkReport(Contract):
 
 
 class LoraDownlink(Contract):
-    """For the LoRaWAN network server, on `senflow.downlinks.lora.v1` (key: DevEUI).
+    """For the LoRaWAN network server, on `senflow.downlinks.lora.v1` (key: DevEUI),
+    published by the router once the registry has the downlink `executing`.
 
     The network server answers with `LoraDownlinkResult`s carrying the same
     `correlation_id`; it should drop a second record with a correlation id it has seen
@@ -171,5 +217,5 @@ class DownlinkRequest(Contract):
     delivery_id: str
     command: DownlinkCommand
     confirmed: bool = False
-    ttl_s: Annotated[int | None, Field(ge=1, le=7 * 24 * 3600)] = None
+    ttl_s: Annotated[int | None, Field(ge=1, le=MAX_DOWNLINK_TTL_S)] = None
     requested_at: AwareDatetime

@@ -79,6 +79,7 @@ async def run(settings: RegistrySettings) -> None:
             (dead_letters, replays),
             DestinationHealthReports(settings.kafka_bootstrap),
             OutboxGauges(pool).refresh,
+            settings.http_max_body_bytes,
         )
         server = uvicorn.Server(
             uvicorn.Config(

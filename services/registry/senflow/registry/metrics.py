@@ -8,6 +8,10 @@ from prometheus_client import Counter, Gauge
 from senflow.registry.domain.device_activity import INTERNAL_ERROR, INVALID_UPLINK, UNKNOWN_DEVICE
 from senflow.registry.domain.downlink_status import IGNORED_REASONS, SKIPPED_REASONS
 
+DATABASE_UP = Gauge(
+    "senflow_registry_database_up",
+    "1 when PostgreSQL answered the last /metrics read, else 0 (the outbox gauges are NaN).",
+)
 OUTBOX_BACKLOG = Gauge(
     "senflow_registry_outbox_backlog",
     "Change events in the outbox waiting for the relay (refreshed when /metrics is read).",
@@ -19,6 +23,11 @@ OUTBOX_OLDEST_AGE = Gauge(
 OUTBOX_PUBLISHED = Counter(
     "senflow_registry_outbox_published_total",
     "Change events this process's relay published (Kafka acknowledged them).",
+)
+OUTBOX_PARKED = Counter(
+    "senflow_registry_outbox_parked_total",
+    "Change events this process's relay parked in outbox_parked: Kafka refused them for"
+    " good (e.g. too large); kept there for an operator, never published by themselves.",
 )
 ACTIVITY_COUNTED = Counter(
     "senflow_registry_activity_uplinks_counted_total",

@@ -5,9 +5,8 @@ from typing import Annotated
 from pydantic import AliasChoices, Field, PostgresDsn, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from senflow.common.downlinks import MAX_DOWNLINK_TTL_S
 from senflow.common.settings import PlatformSettings
-
-_WEEK_S = 7 * 24 * 3600
 
 
 class RegistrySettings(PlatformSettings):
@@ -25,6 +24,13 @@ class RegistrySettings(PlatformSettings):
     ]
     http_host: str = "127.0.0.1"
     http_port: int = 8080
+    http_max_body_bytes: Annotated[
+        int,
+        Field(
+            ge=64 * 1024,
+            description="A larger request body is a 413 (bulk imports take up to 16 MiB)",
+        ),
+    ] = 1024 * 1024
     db_pool_max: int = 10
     relay_enabled: Annotated[bool, Field(description="Run the outbox relay in the API process")] = (
         True
@@ -41,11 +47,15 @@ class RegistrySettings(PlatformSettings):
         float, Field(gt=0, le=60, description="A batch is applied at least this often")
     ] = 1.0
     downlink_default_ttl_s: Annotated[
-        int, Field(ge=1, le=_WEEK_S, description="Time to live of a downlink that asks none")
+        int,
+        Field(ge=1, le=MAX_DOWNLINK_TTL_S, description="Time to live of a downlink that asks none"),
     ] = 24 * 3600
     downlink_max_ttl_s: Annotated[
-        int, Field(ge=1, le=_WEEK_S, description="The longest time to live a downlink may ask")
-    ] = _WEEK_S
+        int,
+        Field(
+            ge=1, le=MAX_DOWNLINK_TTL_S, description="The longest time to live a downlink may ask"
+        ),
+    ] = MAX_DOWNLINK_TTL_S
     downlink_expiry_interval_s: Annotated[
         float, Field(gt=0, le=300, description="How often downlinks past their expiry are expired")
     ] = 5.0

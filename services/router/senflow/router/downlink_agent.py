@@ -1,21 +1,22 @@
 """The downlink executor: the router's agent on `senflow.downlinks.v1`.
 
-For every change event of a downlink that is `queued` (and not past its time to live) it
-encodes the command with the downlink's encoder and publishes, with acks=all:
-- LoRa: the `LoraDownlink` for the network server on `senflow.downlinks.lora.v1` (key
-  DevEUI), confirmed by Kafka before anything else, then the `executing` report;
-- Internet, M2M, MQTT: the `executing` report with the bytes; the HTTP ingest and the MQTT
-  bridge deliver them from the registry's next change event;
-- a failure (the encoder's refusal, or any bug: the per-message error boundary): only the
-  `failed` report, with its reason.
-Reports go to `senflow.downlinks.reports.v1` (key = downlink id), watched as the router's
-deliveries are: a record Kafka refuses stops the worker before faust commits past it.
+Two steps, each taken on the registry's change event (`downlink_execution.step_for`),
+none past the downlink's time to live:
+- `queued`: encode the command with the downlink's encoder and report `executing` with the
+  bytes (and on LoRa the port) on `senflow.downlinks.reports.v1` (key = downlink id), or
+  `failed` with the reason (the encoder's refusal, or any bug: the per-message error
+  boundary). Nothing reaches a network yet: the registry accepts the report only while
+  the downlink is still queued, so one cancelled meanwhile stays cancelled.
+- `executing` of a LoRa downlink (the registry accepted the report): publish the
+  `LoraDownlink` for the network server on `senflow.downlinks.lora.v1` (key DevEUI). Internet,
+  M2M and MQTT downlinks go out from that event through the HTTP ingest and the MQTT bridge.
+Every record is sent with acks=all and watched as the router's deliveries are: a record
+Kafka refuses stops the worker before faust commits past its event.
 
-At least once: after a crash the same queued event may be executed again, and its
-records published twice. That is allowed: the network server drops a correlation id it
-has seen, and the registry ignores a second `executing` report (its status machine).
-Every other status (including the registry's answer to our own report) is ignored, as
-are tombstones.
+At least once: after a crash an event may be handled again, and its record published
+twice. That is allowed: the registry ignores a second `executing` report (its status
+machine), and the network server drops a correlation id it has seen. Every other status,
+and tombstones, are ignored.
 """
 
 import asyncio
@@ -26,7 +27,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from senflow.common import topics
-from senflow.common.downlinks import DownlinkSnapshot
+from senflow.common.downlinks import DownlinkSnapshot, LoraDownlink
 from senflow.common.errors import ContractError
 from senflow.common.events import ChangeEvent
 from senflow.common.headers import KafkaHeaders
@@ -38,7 +39,8 @@ from senflow.router.downlink_execution import (
     Execution,
     execute,
     failure,
-    skip_reason,
+    lora_downlink,
+    step_for,
 )
 
 log = logging.getLogger(__name__)
@@ -76,9 +78,10 @@ class DownlinkExecutor:
             await self.handle(event.value, event.message.timestamp)
 
     async def handle(self, value: bytes | None, published_at: float | None) -> None:
-        """Execute one change event's downlink if it is queued. A bad record is logged and
-        skipped, any failure to execute becomes a `failed` report; only a record Kafka
-        refuses raises (in the router, `on_sent` has stopped the process by then)."""
+        """Take one change event's step (encode a queued downlink, hand an executing LoRa
+        one to the network server). A bad record is logged and skipped, any failure to
+        take the step becomes a `failed` report; only a record Kafka refuses raises (in the
+        router, `on_sent` has stopped the process by then)."""
         if not value:
             return  # a tombstone: the downlink's device was deleted
         try:
@@ -87,25 +90,33 @@ class DownlinkExecutor:
             log.error("skipping an unreadable downlink event: %s", err)
             metrics.DOWNLINKS_EXECUTED.labels("unknown", "invalid-event").inc()
             return
-        skip = skip_reason(downlink, self._clock())
-        if downlink is None or skip == "not-queued":
+        step = step_for(downlink, self._clock())
+        if downlink is None or step == "ignore":
             return
-        if skip == "expired":
+        if step == "expired":
             log.info(
-                "downlink %s past its time to live: not executed",
+                "downlink %s past its time to live: not %s",
                 downlink.id,
+                "executed" if downlink.status == "queued" else "handed to the network server",
                 extra=_fields(downlink),
             )
             metrics.DOWNLINKS_EXECUTED.labels(downlink.network_type, "expired").inc()
             return
         try:
-            plan = await self._plan(downlink, published_at)
+            plan = (
+                self._lora(downlink)
+                if step == "hand-over"
+                else await self._plan(downlink, published_at)
+            )
         except Exception as err:  # noqa: BLE001 - the error boundary: fail this downlink only
             log.exception(
                 "unexpected failure executing downlink %s", downlink.id, extra=_fields(downlink)
             )
             plan = failure(downlink, self._clock(), INTERNAL_ERROR, f"{type(err).__name__}: {err}")
-        await self._publish(plan)
+        if isinstance(plan, LoraDownlink):
+            await self._hand_over(plan, downlink)
+        else:
+            await self._report(plan)
 
     async def _plan(self, downlink: DownlinkSnapshot, published_at: float | None) -> Execution:
         await self._follower.wait_loaded()
@@ -121,15 +132,32 @@ class DownlinkExecutor:
         now = self._clock().timestamp()
         return now if record_timestamp is None else min(record_timestamp, now)
 
-    async def _publish(self, plan: Execution) -> None:
+    def _lora(self, downlink: DownlinkSnapshot) -> LoraDownlink | Execution:
+        """The network server's record of an executing LoRa downlink; a failure when the
+        event carries no bytes to send (its `executing` report was not the router's)."""
+        lora = lora_downlink(downlink)
+        if lora is not None:
+            return lora
+        log.error(
+            "downlink %s is executing without its encoded bytes and port: not sent",
+            downlink.id,
+            extra=_fields(downlink),
+        )
+        detail = "executing without the encoded bytes and port of a LoRa downlink"
+        return failure(downlink, self._clock(), INTERNAL_ERROR, detail)
+
+    async def _hand_over(self, lora: LoraDownlink, downlink: DownlinkSnapshot) -> None:
+        """The registry accepted the router's `executing` report: the downlink goes to the
+        LoRa network server, with the bytes the event carries."""
+        sent = await self._send(topics.DOWNLINKS_LORA, lora.dev_eui.encode(), dumps(lora), [])
+        sent.add_done_callback(self._on_sent)
+        metrics.DOWNLINKS_EXECUTED.labels(downlink.network_type, "handed-over").inc()
+        log.info(
+            "downlink %s handed to the LoRa network server", downlink.id, extra=_fields(downlink)
+        )
+
+    async def _report(self, plan: Execution) -> None:
         downlink = plan.downlink
-        if plan.lora is not None:
-            lora = await self._send(
-                topics.DOWNLINKS_LORA, plan.lora.dev_eui.encode(), dumps(plan.lora), []
-            )
-            lora.add_done_callback(self._on_sent)
-            # On Kafka before the registry hears "executing": never executing without it.
-            await lora
         report = await self._send(
             topics.DOWNLINK_REPORTS, downlink.id.encode(), dumps(plan.report), []
         )

@@ -5,6 +5,7 @@ DIY encoders run inline, as DIY decoders do: the sandbox's caps (CPU, memory, st
 bound every call, so a script that loops costs one capped call, not the stream.
 """
 
+import dataclasses
 import time
 from collections.abc import Callable
 
@@ -14,7 +15,7 @@ from senflow.codecs.encode_base import EncodeContext, EncodeInput, EncodeOutput,
 from senflow.codecs.encoder_catalogue import BUILT_IN_ENCODERS
 from senflow.codecs.errors import EncodeFailed
 from senflow.codecs.lora_downlink import downlink
-from senflow.codecs.script_encoder import as_encoder
+from senflow.codecs.script_encoder import SCRIPT_ACCEPTS, as_encoder
 from senflow.common.events import CodecSnapshot
 from senflow.router import metrics
 from senflow.router.view import RegistryView
@@ -88,11 +89,11 @@ def _measured(encoder: Encoder) -> Encoder:
         finally:
             seconds.observe(time.perf_counter() - started)
 
-    return Encoder(encoder.id, encoder.version, encoder.name, encode)
+    return dataclasses.replace(encoder, encode=encode)
 
 
 def _failing(snapshot: CodecSnapshot, err: EncodeFailed) -> Encoder:
     def encode(_command: EncodeInput, _ctx: EncodeContext) -> EncodeOutput:
         raise EncodeFailed(err.reason, err.detail)
 
-    return Encoder(snapshot.id, snapshot.version, snapshot.name, encode)
+    return Encoder(snapshot.id, snapshot.version, snapshot.name, encode, SCRIPT_ACCEPTS)

@@ -1,10 +1,15 @@
-"""From a queued downlink to what the router publishes for it: the encoded bytes, and on
-LoRa the network server's record; or the failure, with its reason. Pure (the encoders
-are looked up through the function handed in).
+"""What the router does with a downlink's change event, and what it publishes. Pure (the
+encoders are looked up through the function handed in).
 
-Only a `queued` downlink is executed: every later status is the registry's answer to a
-report (the router's own, or another worker's), and a downlink past its time to live is
-the registry's to expire.
+Two steps, each on the registry's word:
+- `queued`: encode it, and report `executing` with the bytes (and on LoRa the port), or
+  `failed` with the reason. Nothing goes to a network yet.
+- `executing`, on LoRa: the registry accepted the report (it does only while the downlink
+  is still queued), so the network server's `LoraDownlink` is made from the bytes the
+  event carries. A downlink cancelled before its report was applied never gets here.
+Every other status is ignored; a downlink past its time to live is the registry's to
+expire. Internet, M2M and MQTT downlinks go out from their `executing` event too, through
+the HTTP ingest and the MQTT bridge.
 """
 
 from collections.abc import Callable
@@ -12,13 +17,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from senflow.codecs.encode_base import EncodeContext, EncodeInput, EncodeOutput, Encoder
+from senflow.codecs.encode_base import EncodeContext, EncodeInput, Encoder
 from senflow.codecs.errors import EncodeFailed
-from senflow.common.downlinks import DownlinkCommand, DownlinkReport, DownlinkSnapshot, LoraDownlink
+from senflow.common.downlinks import (
+    LORA,
+    DownlinkCommand,
+    DownlinkReport,
+    DownlinkSnapshot,
+    LoraDownlink,
+)
 from senflow.common.senml import URN_SCHEMES, device_urn
 
 REPORTER = "router"
-LORA = "KPNLORA"
 MAX_REASON = 1000  # DownlinkReport.reason's bound
 UNKNOWN_ENCODER = "unknown-encoder"
 UNSUPPORTED_NETWORK = "unsupported-network"
@@ -26,17 +36,18 @@ INTERNAL_ERROR = "internal-error"
 
 # The encoder of an id (None: send the command as it is) for a customer, if there is one.
 EncoderLookup = Callable[[str | None, str], Encoder | None]
-Skip = Literal["not-queued", "expired"]
+# encode: a queued downlink; hand-over: an executing LoRa one, to the network server;
+# expired: either, past its time to live (the registry expires it); ignore: anything else.
+Step = Literal["encode", "hand-over", "expired", "ignore"]
 
 
 @dataclass(frozen=True)
 class Execution:
-    """What to publish for one downlink, in this order: `lora` (an encoded LoRa downlink
-    only), then `report` (`executing` with the bytes, or `failed` with the reason)."""
+    """The report to publish for one queued downlink: `executing` with the bytes, or
+    `failed` with the reason."""
 
     downlink: DownlinkSnapshot
     report: DownlinkReport
-    lora: LoraDownlink | None = None
     encoder_id: str | None = None
     warnings: tuple[str, ...] = ()
 
@@ -45,18 +56,38 @@ class Execution:
         return self.report.status == "failed"
 
 
-def skip_reason(downlink: DownlinkSnapshot | None, now: datetime) -> Skip | None:
-    """Why this change event is not one to execute; None: execute it."""
-    if downlink is None or downlink.status != "queued":
-        return "not-queued"
-    if downlink.expires_at <= now:
-        return "expired"
-    return None
+def step_for(downlink: DownlinkSnapshot | None, now: datetime) -> Step:
+    """What the router does with a change event carrying `downlink` (None: a tombstone)."""
+    if downlink is None:
+        return "ignore"
+    if downlink.status == "queued":
+        step: Step = "encode"
+    elif downlink.status == "executing" and downlink.network_type == LORA:
+        step = "hand-over"
+    else:
+        return "ignore"
+    return "expired" if downlink.expires_at <= now else step
+
+
+def lora_downlink(downlink: DownlinkSnapshot) -> LoraDownlink | None:
+    """The network server's record of an executing LoRa downlink, from the bytes and port
+    the registry took from the router's report; None when it carries none."""
+    if downlink.payload_hex is None or downlink.f_port is None:
+        return None
+    return LoraDownlink(
+        correlation_id=downlink.id,
+        dev_eui=downlink.identifier,
+        f_port=downlink.f_port,
+        payload_hex=downlink.payload_hex,
+        confirmed=downlink.confirmed,
+        expires_at=downlink.expires_at,
+    )
 
 
 def execute(downlink: DownlinkSnapshot, encoder_of: EncoderLookup, now: datetime) -> Execution:
-    """Encode a queued downlink for its device; an encoder's refusal is a `failed` report,
-    never raised (anything else raised is a bug, for the caller's error boundary)."""
+    """Encode a queued downlink for its device: an `executing` report with the bytes (and
+    on LoRa the port); an encoder's refusal is a `failed` report, never raised (anything
+    else raised is a bug, for the caller's error boundary)."""
     encoder = encoder_of(downlink.encoder_id, downlink.customer_id)
     if encoder is None:
         return failure(
@@ -76,9 +107,17 @@ def execute(downlink: DownlinkSnapshot, encoder_of: EncoderLookup, now: datetime
         output = encoder.encode(encode_input(downlink.command), ctx)
     except EncodeFailed as err:
         return failure(downlink, now, err.reason, f"{encoder.id}: {err.detail}")
-    if downlink.network_type == LORA:
-        return _lora(downlink, encoder, output, now)
-    report = _report(downlink, now, "executing", payload_hex=output.payload.hex().upper())
+    lora = downlink.network_type == LORA
+    if lora and output.f_port is None:  # the built-in encoders never; a guard against a new one
+        return failure(
+            downlink,
+            now,
+            "invalid-command",
+            f"{encoder.id} chose no LoRa port and the command names none (f_port 1-223)",
+        )
+    payload_hex = output.payload.hex().upper()
+    f_port = output.f_port if lora else None
+    report = _report(downlink, now, "executing", payload_hex=payload_hex, f_port=f_port)
     return Execution(downlink, report, encoder_id=downlink.encoder_id, warnings=output.warnings)
 
 
@@ -95,31 +134,6 @@ def failure(downlink: DownlinkSnapshot, now: datetime, reason: str, detail: str)
     """The downlink failed: a `failed` report saying `<reason>: <detail>`, nothing else."""
     report = _report(downlink, now, "failed", reason=f"{reason}: {detail}"[:MAX_REASON])
     return Execution(downlink, report, encoder_id=downlink.encoder_id)
-
-
-def _lora(
-    downlink: DownlinkSnapshot, encoder: Encoder, output: EncodeOutput, now: datetime
-) -> Execution:
-    if output.f_port is None:  # the built-in encoders never; a guard against a new one
-        return failure(
-            downlink,
-            now,
-            "invalid-command",
-            f"{encoder.id} chose no LoRa port and the command names none (f_port 1-223)",
-        )
-    payload_hex = output.payload.hex().upper()
-    lora = LoraDownlink(
-        correlation_id=downlink.id,
-        dev_eui=downlink.identifier,
-        f_port=output.f_port,
-        payload_hex=payload_hex,
-        confirmed=downlink.confirmed,
-        expires_at=downlink.expires_at,
-    )
-    report = _report(downlink, now, "executing", payload_hex=payload_hex, f_port=output.f_port)
-    return Execution(
-        downlink, report, lora, encoder_id=downlink.encoder_id, warnings=output.warnings
-    )
 
 
 def _report(

@@ -2,11 +2,38 @@
 
 from prometheus_client import Counter, Gauge, Histogram
 
+from senflow.router.errors import (
+    DecodeFailed,
+    DeviceDeactivated,
+    InvalidUplink,
+    NoFlow,
+    UnknownDevice,
+)
+
 UPLINKS = Counter(
     "senflow_router_uplinks_total",
     "Uplinks handled, by outcome: routed, or the dead-letter reason.",
     ["outcome"],
 )
+UPLINK_OUTCOMES = (
+    "routed",
+    InvalidUplink.reason,
+    UnknownDevice.reason,
+    DeviceDeactivated.reason,
+    NoFlow.reason,
+    DecodeFailed.reason,
+    "internal-error",  # app._Unexpected: a bug or an environment failure while routing
+)
+
+
+def show_uplink_outcomes() -> None:
+    """Every outcome is exported, at 0, from the start: a series that only appears with
+    its first dead letter, at 1, shows no increase() to the alert rules."""
+    for outcome in UPLINK_OUTCOMES:
+        UPLINKS.labels(outcome)
+
+
+show_uplink_outcomes()
 DELIVERIES_EMITTED = Counter(
     "senflow_router_deliveries_emitted_total", "Deliveries written to senflow.deliveries.v1."
 )
@@ -28,10 +55,11 @@ DECODER_FAILING = Gauge(
 )
 DOWNLINKS_EXECUTED = Counter(
     "senflow_router_downlinks_executed_total",
-    "Queued downlinks taken, by network type and outcome: executing (encoded and handed to"
-    " the network's path), failed (reported with its reason) or expired (past its time to"
-    " live: left to the registry); network type unknown, outcome invalid-event: an"
-    " unreadable change event, skipped.",
+    "Downlink events acted on, by network type and outcome: executing (a queued downlink"
+    " encoded and reported), failed (reported with its reason), handed-over (an executing LoRa"
+    " downlink published for the network server), expired (past its time to live: left to"
+    " the registry); network type unknown, outcome invalid-event: an unreadable change"
+    " event, skipped.",
     ["network_type", "outcome"],
 )
 ENCODE_SECONDS = Histogram(

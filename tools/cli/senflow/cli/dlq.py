@@ -28,7 +28,7 @@ from senflow.cli.dlq_replay import (
     entry_path,
 )
 from senflow.cli.dlq_replay import replay as replay_plan
-from senflow.cli.settings import CliSettings
+from senflow.cli.settings import CliSettings, load_settings
 from senflow.cli.tail_since import InvalidMoment, parse_moment
 
 EXIT_REFUSED = 1
@@ -157,7 +157,7 @@ def _report_replay(destination: str, result: ReplayResult, as_json: bool) -> Non
 def _run(work: Callable[[RegistryClient], Awaitable[int]]) -> NoReturn:
     """Run one command's work with a client of the API; every failure becomes a message
     and an exit code, never a traceback."""
-    settings = CliSettings()
+    settings = load_settings(CliSettings)
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     if settings.api_token is None:
         err.print(

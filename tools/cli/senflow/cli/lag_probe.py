@@ -52,6 +52,10 @@ class LagProbe:
             client_id="senflow-lag",
             # Only the first record of each lagging partition is wanted.
             max_partition_fetch_bytes=64 * 1024,
+            # A committed offset retention has deleted meanwhile is out of range: the first
+            # record still kept is then the oldest waiting one. "latest" (aiokafka's
+            # default) would jump to the end and find nothing.
+            auto_offset_reset="earliest",
         )
         try:
             await self._admin.start()
@@ -75,9 +79,11 @@ class LagProbe:
         return sorted(n for n in names if prefix is None or n.startswith(prefix))
 
     async def measure(self, groups: Iterable[str]) -> list[GroupLag]:
-        return [await self._measure_group(group) for group in groups]
+        return [await self.measure_group(group) for group in groups]
 
-    async def _measure_group(self, group: str) -> GroupLag:
+    async def measure_group(self, group: str) -> GroupLag:
+        """One group's lag; a group the broker does not know comes back `Dead`, without
+        partitions."""
         admin = self._started_admin()
         state, member_count, members = await self._describe(group)
         # Committed first, then the ends: the order Kafka's tool reads them in.
@@ -86,18 +92,28 @@ class LagProbe:
         }
         owned = set(members)
         tps = sorted(set(committed) | owned)
-        ends = await self._reader_started().end_offsets(tps) if tps else {}
+        reader = self._reader_started()
+        ends = await reader.end_offsets(tps) if tps else {}
+        starts = await reader.beginning_offsets(tps) if tps else {}
+        # Where the oldest waiting record still kept is: past what retention deleted.
         waiting = {
-            tp: committed[tp]
+            tp: max(committed[tp], starts.get(tp, 0))
             for tp in tps
-            if committed.get(tp, -1) >= 0 and ends.get(tp, 0) > committed[tp]
+            if committed.get(tp, -1) >= 0
+            and ends.get(tp, 0) > max(committed[tp], starts.get(tp, 0))
         }
-        oldest = await self._oldest_timestamps(waiting, ends)
+        oldest = await self._oldest_timestamps(waiting)
         now_ms = int(time.time() * 1000)
         partitions = []
         for tp in tps:
             numbers = partition_lag(
-                tp.topic, tp.partition, committed.get(tp), ends.get(tp, 0), oldest.get(tp), now_ms
+                tp.topic,
+                tp.partition,
+                committed.get(tp),
+                starts.get(tp, 0),
+                ends.get(tp, 0),
+                oldest.get(tp),
+                now_ms,
             )
             member = members.get(tp)
             if member is not None:
@@ -129,9 +145,9 @@ class LagProbe:
         return state, count, owners
 
     async def _oldest_timestamps(
-        self, waiting: dict[TopicPartition, int], ends: dict[TopicPartition, int]
+        self, waiting: dict[TopicPartition, int]
     ) -> dict[TopicPartition, int]:
-        """The timestamp of the first record at or after each committed offset."""
+        """The timestamp of the first record kept at or after each offset."""
         if not waiting:
             return {}
         reader = self._reader_started()

@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from senflow.cli.settings import CliSettings
+from senflow.cli.settings import CliSettings, load_settings
 from senflow.cli.simulate_devices import DeviceType
 from senflow.cli.simulate_display import summary_table
 from senflow.cli.simulate_errors import InvalidPlan, SimulateError
@@ -92,7 +92,7 @@ def command(
     ] = False,
 ) -> None:
     """Simulate devices sending uplinks through the platform's device interfaces."""
-    settings = CliSettings()
+    settings = load_settings(CliSettings)
     # Messages whole, not wrapped at 80 columns when stderr is no terminal: scripts grep them.
     err = Console(stderr=True, soft_wrap=True)
     # The Kafka client logs each failed connection itself; the one-line error below says it.

@@ -51,6 +51,10 @@ async def run_simulation(
     async def send_one(device: SimDevice, seq: int) -> None:
         try:
             async with locks[device.identifier] if serial else contextlib.nullcontext():
+                if stop is not None and stop.is_set():
+                    # Queued behind the device's previous uplink when Ctrl-C came: it
+                    # stays unsent (counted `not-sent`), like those never scheduled.
+                    return
                 tally.sent_one(time.monotonic())
                 sent_at = time.time()
                 outcome = await _send(sender, device, seq)

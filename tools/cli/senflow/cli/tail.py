@@ -20,7 +20,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from senflow.cli import tail_format
-from senflow.cli.settings import CliSettings
+from senflow.cli.settings import CliSettings, load_settings
 from senflow.cli.tail_reader import DeliveriesReader, StartAt, TailUnavailable
 from senflow.cli.tail_selection import MessagePicker, Selection
 from senflow.cli.tail_since import InvalidMoment, parse_moment
@@ -81,7 +81,7 @@ def command(
             "give at least one of them", param_hint="--device / --flow / --customer"
         )
     start = _start_at(since, from_beginning)
-    settings = CliSettings()
+    settings = load_settings(CliSettings)
     # The command reports broker trouble itself; aiokafka's own log lines would only
     # interleave with the messages (Python prints a library's warnings when no logging
     # is configured).

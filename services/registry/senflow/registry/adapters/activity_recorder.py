@@ -29,6 +29,7 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
 from senflow.registry import metrics
 from senflow.registry.adapters import device_activity as store
+from senflow.registry.adapters.keep_running import keep_running
 from senflow.registry.domain.device_activity import (
     INTERNAL_ERROR,
     UNKNOWN_DEVICE,
@@ -89,18 +90,8 @@ class ActivityRecorder:
             self._task = None
 
     async def _run(self) -> None:
-        while True:
-            try:
-                await self._lead()
-            except asyncio.CancelledError:
-                if _stopping():
-                    raise
-                # Not ours: aiokafka 0.14 can re-raise its own task's cancellation from
-                # stop(). Dying on it would end the counting for good, unnoticed.
-                log.warning("activity recorder paused: a stray cancellation")
-            except Exception as err:  # noqa: BLE001 - any failure: start over from the stored offsets
-                log.warning("activity recorder paused: %s: %s", type(err).__name__, err)
-            await asyncio.sleep(self._retry_s)
+        # Any failure: start over from the stored offsets.
+        await keep_running(self._lead, name="activity recorder", retry_s=self._retry_s, log=log)
 
     async def _lead(self) -> None:
         """Record while this connection holds the leader lock; return when another does."""
@@ -214,11 +205,6 @@ def _add(batch: ActivityBatch, record: ConsumerRecord[bytes, bytes]) -> None:
         log.exception(
             "skipped uplink record %s/%d/%d", record.topic, record.partition, record.offset
         )
-
-
-def _stopping() -> bool:
-    task = asyncio.current_task()
-    return task is not None and task.cancelling() > 0
 
 
 def _partitions(consumer: AIOKafkaConsumer) -> set[TopicPartition]:

@@ -23,6 +23,7 @@ from senflow.common.errors import ContractError
 from senflow.common.serde import loads
 from senflow.common.topics import DOWNLINK_REPORTS, DOWNLINK_REQUESTS, DOWNLINKS_LORA_RESULTS
 from senflow.registry import metrics
+from senflow.registry.adapters.keep_running import keep_running
 from senflow.registry.domain.downlink_status import (
     DUPLICATE,
     INTERNAL_ERROR,
@@ -134,17 +135,8 @@ class DownlinkConsumer:
             self._task = None
 
     async def _run(self) -> None:
-        while True:
-            try:
-                await self._consume()
-            except asyncio.CancelledError:
-                if _stopping():
-                    raise
-                # Not ours: aiokafka can re-raise its own task's cancellation from stop().
-                log.warning("downlink consumer paused: a stray cancellation")
-            except Exception as err:  # noqa: BLE001 - Kafka or Postgres away: start over
-                log.warning("downlink consumer paused: %s: %s", type(err).__name__, err)
-            await asyncio.sleep(self._retry_s)
+        # Kafka or PostgreSQL away: start over from the committed offsets.
+        await keep_running(self._consume, name="downlink consumer", retry_s=self._retry_s, log=log)
 
     async def _consume(self) -> None:
         consumer = AIOKafkaConsumer(
@@ -156,8 +148,8 @@ class DownlinkConsumer:
             # harmless, missing one written before the group existed is not.
             auto_offset_reset="earliest",
         )
-        await consumer.start()
         try:
+            await consumer.start()  # a failed start leaves connections to close too
             log.info("consuming downlink reports, results and requests as %s", self._group_id)
             while True:
                 batches = await consumer.getmany(timeout_ms=1000, max_records=self._max_records)
@@ -168,8 +160,3 @@ class DownlinkConsumer:
                     await consumer.commit()
         finally:
             await consumer.stop()
-
-
-def _stopping() -> bool:
-    task = asyncio.current_task()
-    return task is not None and task.cancelling() > 0

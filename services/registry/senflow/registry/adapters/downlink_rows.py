@@ -145,6 +145,42 @@ async def move(conn: Conn, downlink_id: str, change: StatusChange) -> asyncpg.Re
     return row
 
 
+async def record_bytes(conn: Conn, downlink_id: str, change: StatusChange) -> asyncpg.Record:
+    """Store the encoded bytes (and when they were made, no later than when the network
+    sent them) of a downlink past `executing`, its status unchanged; the version goes up."""
+    row = await conn.fetchrow(
+        "UPDATE downlinks SET payload_hex = $2, f_port = coalesce($3, f_port),"
+        " executing_at = coalesce(executing_at, least(coalesce($4, now()), sent_at)),"
+        " version = version + 1 WHERE id = $1 RETURNING *",
+        uuid.UUID(downlink_id),
+        change.payload_hex,
+        change.f_port,
+        change.at,
+    )
+    assert row is not None, "record_bytes() is called on a locked, existing row"
+    return row
+
+
+async def unfinished(
+    conn: Conn,
+    device_id: str,
+    network_type: str | None = None,
+    except_identifier: str | None = None,
+) -> list[str]:
+    """The device's downlinks still to be sent (queued, executing), oldest first, locked:
+    on `network_type` only when one is given, and not those to `except_identifier`."""
+    rows = await conn.fetch(
+        "SELECT id FROM downlinks WHERE device_id = $1 AND status IN ('queued', 'executing')"
+        " AND ($2::text IS NULL OR network_type = $2)"
+        " AND ($3::text IS NULL OR identifier <> $3)"
+        " ORDER BY created_at, id FOR UPDATE",
+        uuid.UUID(device_id),
+        network_type,
+        except_identifier,
+    )
+    return [str(r["id"]) for r in rows]
+
+
 async def due(conn: Conn, limit: int) -> list[str]:
     """Up to `limit` downlinks still waiting to be sent past their expiry, locked for this
     transaction (those another transaction holds are left for the next sweep)."""

@@ -1,6 +1,11 @@
-"""The transactional outbox: a change event is stored in the transaction of its change."""
+"""The transactional outbox: a change event is stored in the transaction of its change,
+and read, deleted or parked by the relay (`outbox_relay`)."""
 
 import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import asyncpg
 
 from senflow.common import headers as h
 from senflow.common.contract import Contract
@@ -32,3 +37,48 @@ async def append(conn: Conn, event: ChangeEvent[Contract]) -> None:
         value,
         json.dumps(hdrs),
     )
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    """A change event waiting for the relay: where it goes, its record, its headers."""
+
+    id: int
+    topic: str
+    key: str
+    value: bytes | None
+    headers: dict[str, str]
+
+
+class PostgresOutboxRows:
+    """The relay's side of the outbox table, on the relay's own connection."""
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self._conn = conn
+
+    async def next_batch(self, limit: int) -> list[OutboxRow]:
+        """The oldest `limit` rows, in id order."""
+        rows = await self._conn.fetch(
+            "SELECT id, topic, key, value, headers FROM outbox ORDER BY id LIMIT $1", limit
+        )
+        return [
+            OutboxRow(r["id"], r["topic"], r["key"], r["value"], json.loads(r["headers"]))
+            for r in rows
+        ]
+
+    async def settle(self, published: Sequence[int], parked: Sequence[tuple[int, str]]) -> None:
+        """In one transaction: delete the rows Kafka acknowledged, and move those it refused
+        for good to `outbox_parked` with its error."""
+        async with self._conn.transaction():
+            for row_id, error in parked:
+                await self._conn.execute(
+                    "WITH moved AS (DELETE FROM outbox WHERE id = $1 RETURNING *)"
+                    " INSERT INTO outbox_parked (id, topic, key, value, headers, created_at,"
+                    " error) SELECT id, topic, key, value, headers, created_at, $2 FROM moved",
+                    row_id,
+                    error,
+                )
+            if published:
+                await self._conn.execute(
+                    "DELETE FROM outbox WHERE id = ANY($1::bigint[])", list(published)
+                )

@@ -1,4 +1,5 @@
-"""The outbox backlog gauges, read from the table when `/metrics` is scraped.
+"""The outbox backlog gauges and whether the database answers, read when `/metrics` is
+scraped.
 
 Read at scrape time rather than by the relay after each pass: the backlog matters most
 while Kafka is away, which is exactly when the relay makes no passes, and every replica
@@ -7,6 +8,7 @@ while Kafka is away, which is exactly when the relay makes no passes, and every 
 
 import asyncio
 import logging
+import math
 
 import asyncpg
 
@@ -21,8 +23,9 @@ class OutboxGauges:
         self._timeout_s = timeout_s
 
     async def refresh(self) -> None:
-        """Set the gauges; while the database does not answer they keep their last values
-        (`/readyz` says the database is away)."""
+        """Set the gauges. While the database does not answer, `database_up` is 0 and the
+        outbox gauges NaN: their last values would look current, and an outage would pass
+        for a healthy outbox (SenflowRegistryDatabaseDown fires instead)."""
         try:
             async with asyncio.timeout(self._timeout_s):
                 row = await self._pool.fetchrow(
@@ -32,7 +35,11 @@ class OutboxGauges:
                 )
         except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as err:
             log.debug("outbox gauges not refreshed: %r", err)
+            metrics.DATABASE_UP.set(0)
+            metrics.OUTBOX_BACKLOG.set(math.nan)
+            metrics.OUTBOX_OLDEST_AGE.set(math.nan)
             return
         assert row is not None
+        metrics.DATABASE_UP.set(1)
         metrics.OUTBOX_BACKLOG.set(row["waiting"])
         metrics.OUTBOX_OLDEST_AGE.set(max(0.0, float(row["oldest_s"])))

@@ -10,20 +10,31 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from senflow.common.downlinks import DownlinkCommand
-from senflow.registry.domain.downlink_plan import LORA, Route
+from senflow.codecs.encode_base import CommandKind
+from senflow.codecs.encoder_catalogue import BUILT_IN_ENCODERS
+from senflow.codecs.lora_downlink import LORA_MAX_PAYLOAD_BYTES
+from senflow.codecs.script_encoder import SCRIPT_ACCEPTS
+from senflow.common.downlinks import LORA, DownlinkCommand
+from senflow.registry.domain.downlink_plan import Route
 from senflow.registry.errors import InvalidField
 
-# The largest LoRaWAN application payload (at the fastest data rates).
-LORA_MAX_PAYLOAD_BYTES = 242
-# The command forms each built-in encoder takes (see senflow.codecs); a DIY script takes
-# a SenML command or a data object, never a raw payload.
-BUILT_IN_ENCODER_FORMS: Mapping[str, frozenset[str]] = {
-    "lora-raw-encoder": frozenset({"payload_hex", "senml"}),
-    "cayenne-lpp-encoder": frozenset({"senml"}),
-    "thingsml-encoder": frozenset({"senml"}),
+# A command's form (its field in `DownlinkCommand`) for each kind an encoder accepts.
+_FORM_OF_KIND: Mapping[CommandKind, str] = {
+    "senml": "senml",
+    "data": "data",
+    "payload": "payload_hex",
 }
-DIY_ENCODER_FORMS = frozenset({"senml", "data"})
+
+
+def _forms(kinds: frozenset[CommandKind]) -> frozenset[str]:
+    return frozenset(_FORM_OF_KIND[k] for k in kinds)
+
+
+# The command forms each built-in encoder takes, as the encoder itself declares them.
+BUILT_IN_ENCODER_FORMS: Mapping[str, frozenset[str]] = {
+    e.id: _forms(e.accepts) for e in BUILT_IN_ENCODERS.values()
+}
+DIY_ENCODER_FORMS = _forms(SCRIPT_ACCEPTS)
 _MIN_INT, _MAX_INT = -(2**63), 2**64 - 1  # what the event's JSON encoder takes
 _FORM_NAMES = {"senml": "a SenML command", "data": "a data object", "payload_hex": "a raw payload"}
 

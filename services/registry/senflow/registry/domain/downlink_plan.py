@@ -5,10 +5,9 @@ any) encodes it, and for how long it may wait. Pure; a choice that cannot be mad
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from senflow.common.downlinks import MAX_DOWNLINK_TTL_S
 from senflow.common.events import NetworkInfoSnapshot
 from senflow.registry.errors import InvalidField
-
-LORA = "KPNLORA"
 
 
 @dataclass(frozen=True)
@@ -16,7 +15,7 @@ class TtlPolicy:
     """Time to live of a downlink, in seconds: the default, and the most one may ask."""
 
     default_s: int = 24 * 3600
-    max_s: int = 7 * 24 * 3600
+    max_s: int = MAX_DOWNLINK_TTL_S
 
     def ttl_s(self, asked: int | None) -> int:
         if asked is None:

@@ -2,18 +2,21 @@
 results ask for, whether the status machine allows it, and the event that tells it.
 
 Pure. A change the machine refuses (a report repeated, late or out of order) is ignored,
-which is what makes applying a report twice harmless.
+which is what makes applying a report twice harmless. Once a downlink is `sent`, only the
+network server says more (`acknowledged`, or `failed`: no ack): a worker's late `failed`
+(e.g. a re-execution after a crash, whose DIY encoder changed meanwhile) must not undo it.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 
 from senflow.common.downlinks import (
+    LORA,
     DownlinkReport,
     DownlinkStatus,
     LoraDownlinkResult,
     can_move,
 )
-from senflow.registry.domain.downlink_plan import LORA
 
 EVENT_TYPES: dict[str, str] = {
     "queued": "DownlinkQueued",
@@ -25,7 +28,20 @@ EVENT_TYPES: dict[str, str] = {
     "cancelled": "DownlinkCancelled",
 }
 DELETED_EVENT = "DownlinkDeleted"  # its device was deleted: a tombstone
+# The router's bytes, recorded after the network had already sent the downlink (its
+# `executing` report was read after the network server's `sent`); the status stays.
+ENCODED_EVENT = "DownlinkEncoded"
 EXPIRED_REASON = "not sent within its time to live"
+DEACTIVATED_REASON = "the device was deactivated"
+
+
+def identity_changed_reason(network_type: str) -> str:
+    return f"the device's {network_type} identity changed"
+
+
+def identity_removed_reason(network_type: str) -> str:
+    return f"the device's {network_type} identity was removed"
+
 
 # Why a record changed no downlink (the label of the ignored-records metrics).
 INVALID_RECORD = "invalid-record"  # not the topic's contract
@@ -45,7 +61,8 @@ SKIPPED_REASONS = (INVALID_RECORD, DUPLICATE, NOT_OWNED, INVALID_COMMAND, EXPIRE
 @dataclass(frozen=True)
 class StatusChange:
     """Move downlink `downlink_id` to `status`; `network_type`, when set, is the only
-    network whose downlinks may take it (the LoRa network server speaks for LoRa only)."""
+    network whose downlinks may take it: the change is that network server's result (the
+    LoRa network server speaks for LoRa only). `at`: when the reporter saw it."""
 
     downlink_id: str
     status: DownlinkStatus
@@ -53,6 +70,11 @@ class StatusChange:
     payload_hex: str | None = None
     f_port: int | None = None
     network_type: str | None = None
+    at: datetime | None = field(default=None, compare=False)  # not what the change is
+
+    @property
+    def from_network_server(self) -> bool:
+        return self.network_type is not None
 
 
 def from_report(report: DownlinkReport) -> StatusChange:
@@ -64,6 +86,7 @@ def from_report(report: DownlinkReport) -> StatusChange:
         reason=report.reason if report.status == "failed" else None,
         payload_hex=report.payload_hex if executing else None,
         f_port=report.f_port if executing else None,
+        at=report.reported_at,
     )
 
 
@@ -74,6 +97,7 @@ def from_lora_result(result: LoraDownlinkResult) -> StatusChange:
         status=result.result,
         reason=result.reason if result.result == "failed" else None,
         network_type=LORA,
+        at=result.at,
     )
 
 
@@ -82,9 +106,23 @@ def refusal(current: str, network_type: str, change: StatusChange) -> str | None
     it applies."""
     if change.network_type is not None and change.network_type != network_type:
         return WRONG_NETWORK
+    if current == "sent" and not change.from_network_server:
+        return NOT_ALLOWED  # a worker's word comes too late: the network has spoken
     if not can_move(current, change.status):
         return NOT_ALLOWED
     return None
+
+
+def brings_missing_bytes(change: StatusChange, payload_hex: str | None, sent: bool) -> bool:
+    """Whether a refused change still brings what the downlink lacks: the encoded bytes of
+    a downlink the network sent before the router's `executing` report was read (`queued
+    → sent`). They are recorded, the status stays (`ENCODED_EVENT`)."""
+    return (
+        change.status == "executing"
+        and change.payload_hex is not None
+        and payload_hex is None
+        and sent
+    )
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,11 @@ from senflow.common.events import NetworkType
 from senflow.registry.adapters import store
 from senflow.registry.adapters.db import Conn
 from senflow.registry.adapters.listing import PageRequest, Query
+from senflow.registry.domain.downlink_status import (
+    DEACTIVATED_REASON,
+    identity_changed_reason,
+    identity_removed_reason,
+)
 from senflow.registry.domain.network_info import NetworkIdentity, normalise
 from senflow.registry.domain.principal import Principal
 from senflow.registry.errors import Conflict, InvalidField, NotFound
@@ -23,7 +28,7 @@ from senflow.registry.use_cases.base import (
     emit,
     in_project_flows,
 )
-from senflow.registry.use_cases.downlinks import forget_device_downlinks
+from senflow.registry.use_cases.downlinks import fail_unfinished, forget_device_downlinks
 from senflow.registry.use_cases.flows import detach_from_flows
 
 
@@ -67,7 +72,8 @@ class Devices(UseCases):
         self, p: Principal, did: str, changes: dict[str, Any], if_match: int | None
     ) -> Versioned:
         """Change name, status, barcode, description or tags; `if_match` refuses a stale
-        version (412). Deactivated devices stay registered; their uplinks are dead-lettered."""
+        version (412). Deactivated devices stay registered; their uplinks are dead-lettered
+        and their downlinks not sent yet fail."""
         p.require("write")
         cid = p.require_customer()
         async with self._transaction() as conn:
@@ -84,6 +90,8 @@ class Devices(UseCases):
                 json.dumps(changes["tags"]) if "tags" in changes else None,
             )
             await store.bump(conn, "devices", did)
+            if changes.get("status") == "deactivated":
+                await fail_unfinished(conn, did, DEACTIVATED_REASON)
             snap, version = await store.device(conn, did, cid)
             kind = {"deactivated": "DeviceDeactivated", "active": "DeviceActivated"}
             event = kind.get(str(changes.get("status")), "DeviceUpdated")
@@ -105,12 +113,21 @@ class Devices(UseCases):
     async def set_network_info(
         self, p: Principal, did: str, network_type: NetworkType, body: dict[str, Any]
     ) -> Versioned:
+        """Set or replace the device's identity on a network. Its downlinks not sent yet
+        to another identifier there fail: that identifier may become another device's."""
         p.require("write")
         cid = p.require_customer()
         identity = normalise(network_type, body)
         async with self._transaction() as conn:
             await store.lock(conn, "devices", did, cid)
             await _put_identity(conn, self._key, cid, did, identity)
+            await fail_unfinished(
+                conn,
+                did,
+                identity_changed_reason(network_type),
+                network_type,
+                except_identifier=identity.identifier,
+            )
             await store.bump(conn, "devices", did)
             snap, version = await store.device(conn, did, cid)
             await emit(conn, "device", "DeviceNetworkInfoSet", snap, did, version, cid)
@@ -128,6 +145,7 @@ class Devices(UseCases):
             )
             if deleted == "DELETE 0":
                 raise NotFound(f"device {did} has no {network_type} network info")
+            await fail_unfinished(conn, did, identity_removed_reason(network_type), network_type)
             await store.bump(conn, "devices", did)
             snap, version = await store.device(conn, did, cid)
             await emit(conn, "device", "DeviceNetworkInfoRemoved", snap, did, version, cid)

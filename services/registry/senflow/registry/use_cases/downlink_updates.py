@@ -18,6 +18,7 @@ from senflow.registry.domain.downlink_plan import TtlPolicy
 from senflow.registry.domain.downlink_status import (
     APPLIED,
     DUPLICATE,
+    ENCODED_EVENT,
     EXPIRED,
     EXPIRED_REASON,
     INVALID_COMMAND,
@@ -26,6 +27,7 @@ from senflow.registry.domain.downlink_status import (
     UNKNOWN_DOWNLINK,
     Outcome,
     StatusChange,
+    brings_missing_bytes,
     refusal,
 )
 from senflow.registry.errors import Conflict, InvalidField, NotFound
@@ -41,12 +43,20 @@ class DownlinkUpdates(UseCases):
         self._ttl = ttl or TtlPolicy()
 
     async def apply(self, change: StatusChange) -> Outcome:
-        """Move the downlink if the status machine allows it; else change nothing."""
+        """Move the downlink if the status machine allows it; else change nothing, except
+        that a late `executing` report still records the bytes of a downlink the network
+        sent before it was read (`brings_missing_bytes`)."""
         async with self._transaction() as conn:
             row = await rows.read(conn, change.downlink_id, None, lock=True)
             if row is None:
                 return Outcome(UNKNOWN_DOWNLINK, f"no downlink {change.downlink_id}")
             why = refusal(row["status"], row["network_type"], change)
+            if why is not None and brings_missing_bytes(
+                change, row["payload_hex"], row["sent_at"] is not None
+            ):
+                encoded = await rows.record_bytes(conn, change.downlink_id, change)
+                await emit_change(conn, encoded, ENCODED_EVENT)
+                return APPLIED
             if why is not None:
                 detail = f"{row['status']} ({row['network_type']}) -> {change.status}"
                 return Outcome(why, detail)

@@ -132,12 +132,29 @@ async def queue_in(
     return row
 
 
-async def emit_change(conn: Conn, row: asyncpg.Record) -> None:
-    """The change event of the downlink's row as it is now (its status names the event)."""
+async def emit_change(conn: Conn, row: asyncpg.Record, event_type: str | None = None) -> None:
+    """The change event of the downlink's row as it is now (by default its status names
+    the event)."""
     snap = rows.snapshot(row)
-    await emit(
-        conn, "downlink", EVENT_TYPES[snap.status], snap, snap.id, row["version"], snap.customer_id
-    )
+    kind = event_type or EVENT_TYPES[snap.status]
+    await emit(conn, "downlink", kind, snap, snap.id, row["version"], snap.customer_id)
+
+
+async def fail_unfinished(
+    conn: Conn,
+    device_id: str,
+    reason: str,
+    network_type: str | None = None,
+    except_identifier: str | None = None,
+) -> int:
+    """Fail the device's downlinks not sent yet (on `network_type` only, when given; not
+    those to `except_identifier`), with their events, inside the caller's transaction:
+    its address is no longer theirs to use (it may become another device's). How many."""
+    due = await rows.unfinished(conn, device_id, network_type, except_identifier)
+    for downlink_id in due:
+        change = StatusChange(downlink_id, "failed", reason=reason)
+        await emit_change(conn, await rows.move(conn, downlink_id, change))
+    return len(due)
 
 
 async def forget_device_downlinks(conn: Conn, device_id: str) -> None:

@@ -1,8 +1,8 @@
 """The answer to a stored uplink: 204, or 200 with the device's pending downlink.
 
 At most one downlink per answer. Its body is what the device receives (see
-`downlink_payload`): the SenML command as JSON (`application/senml+json`) when it was sent
-without an encoder, else the encoded bytes (`application/octet-stream`).
+`senflow.router.downlink_payload`): the SenML command as JSON (`application/senml+json`)
+when it was sent without an encoder, else the encoded bytes (`application/octet-stream`).
 `Senflow-Downlink-Id` names it: a device that may see the same downlink twice (see
 `downlinks`) recognises it by that id.
 """

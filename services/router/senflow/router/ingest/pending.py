@@ -25,7 +25,7 @@ from datetime import datetime
 
 from senflow.common.downlinks import DownlinkSnapshot
 from senflow.common.events import ChangeEvent
-from senflow.router.ingest.downlink_payload import DevicePayload, device_payload
+from senflow.router.downlink_payload import DevicePayload, device_payload
 
 DIRECT_NETWORKS = frozenset({"INTERNET", "M2M"})
 # Why a downlink is let go without being handed out (the `on_drop` reasons).

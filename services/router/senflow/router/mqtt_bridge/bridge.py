@@ -48,7 +48,7 @@ import aiomqtt
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
-from senflow.router.ingest.downlink_payload import DevicePayload
+from senflow.router.downlink_payload import DevicePayload
 from senflow.router.mqtt_bridge import broker, metrics
 from senflow.router.mqtt_bridge.errors import BridgeBug, BrokerUnavailable, KafkaRefused
 from senflow.router.mqtt_bridge.mapping import OutboundRecord, dead_letter, subscription, to_record

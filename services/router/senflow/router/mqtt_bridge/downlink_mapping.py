@@ -16,7 +16,7 @@ from typing import Protocol, TypeVar
 from senflow.common.downlinks import DownlinkSnapshot
 from senflow.common.events import ChangeEvent
 from senflow.common.serde import loads
-from senflow.router.ingest.downlink_payload import DevicePayload, device_payload
+from senflow.router.downlink_payload import DevicePayload, device_payload
 from senflow.router.mqtt_bridge.errors import InvalidMqttTopic
 from senflow.router.mqtt_bridge.mapping import downlink_topic
 

@@ -14,7 +14,8 @@ from senflow.registry.adapters.decoder_statuses import DecoderStatuses
 from senflow.registry.adapters.destination_health import DestinationHealthReports
 from senflow.registry.adapters.test_messages import TestMessages
 from senflow.registry.entrypoints.api import problems, routes
-from senflow.registry.entrypoints.api.routes.devices import EXTRA_COMPONENTS
+from senflow.registry.entrypoints.api.body_limit import DEFAULT_MAX_BODY_BYTES, BodySizeLimit
+from senflow.registry.entrypoints.api.routes.devices import EXTRA_COMPONENTS, MAX_IMPORT_BYTES
 from senflow.registry.wiring import UseCaseSet
 
 
@@ -27,9 +28,11 @@ def create_app(
     dead_letters: tuple[DeadLetterIndex, KafkaReplayPublisher] | None = None,
     destination_health: DestinationHealthReports | None = None,
     refresh_metrics: Callable[[], Awaitable[None]] | None = None,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
 ) -> FastAPI:
     """`dead_letters`: the adapters `use_cases.dead_letters` was built with, run here.
-    `refresh_metrics` sets the gauges read from the database before `/metrics` answers."""
+    `refresh_metrics` sets the gauges read from the database before `/metrics` answers.
+    A request body above `max_body_bytes` is a 413 (a bulk import may be larger)."""
     # None given (tests): every decoder's status and destination's health is unknown, no
     # test endpoint received any.
     statuses = DecoderStatuses() if decoder_statuses is None else decoder_statuses
@@ -68,6 +71,11 @@ def create_app(
     app.state.destination_health = healths
     app.state.test_messages = messages
     problems.install(app)
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=max_body_bytes,
+        larger={("POST", "/devices/import"): max(MAX_IMPORT_BYTES, max_body_bytes)},
+    )
     app.include_router(routes.router)
     _declare_extra_components(app)
 

@@ -46,10 +46,14 @@ def _out(record: DownlinkRecord, response: Response | None = None) -> dict[str, 
 
 
 def _command(body: s.DownlinkCommandIn) -> DownlinkCommand:
+    """The body's command as the contract has it; the contract's own bounds (its size as
+    JSON, a data object's depth) are a 422 on `command` or the field at fault."""
     try:
         return DownlinkCommand.model_validate(body.model_dump(exclude_none=True))
-    except ValidationError as err:  # the body's own rules are the contract's: not expected
-        raise InvalidField("command", str(err.errors()[0]["msg"])) from err
+    except ValidationError as err:
+        first = err.errors()[0]
+        field = ".".join(["command", *(str(p) for p in first["loc"][:1])])
+        raise InvalidField(field, str(first["msg"]).removeprefix("Value error, ")) from err
 
 
 @router.post("/devices/{device_id}/downlinks", status_code=201, response_model=s.DownlinkOut)

@@ -12,12 +12,19 @@ from pydantic import (
 )
 from pydantic.config import JsonDict
 
-from senflow.common.downlinks import HEX, MAX_DOWNLINK_BYTES, DownlinkSource, DownlinkStatus
+from senflow.codecs.lora_downlink import LORA_MAX_PAYLOAD_BYTES
+from senflow.common.downlinks import (
+    HEX,
+    MAX_DATA_DEPTH,
+    MAX_DOWNLINK_BYTES,
+    MAX_DOWNLINK_TTL_S,
+    DownlinkSource,
+    DownlinkStatus,
+)
 from senflow.common.events import NetworkType
 from senflow.common.senml import SenmlRecord
 from senflow.registry.entrypoints.api.schemas.common import Body, Out, Version
 
-_WEEK_S = 7 * 24 * 3600
 EXAMPLE_RAW: JsonDict = {"payload_hex": "0164", "f_port": 10}
 EXAMPLE_SENML: JsonDict = {"senml": [{"n": "setpoint", "u": "Cel", "v": 21.5}]}
 
@@ -33,7 +40,8 @@ FPort = Annotated[
 
 
 class DownlinkCommandIn(Body):
-    """Exactly one of `senml`, `data` or `payload_hex`."""
+    """Exactly one of `senml`, `data` or `payload_hex`; at most 16 KiB (16,384 bytes) as
+    compact JSON."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [EXAMPLE_RAW, EXAMPLE_SENML]})
 
@@ -50,7 +58,8 @@ class DownlinkCommandIn(Body):
         dict[str, Any] | None,
         Field(
             min_length=1,
-            description="A JSON object for a DIY encoder (TS013 `encodeDownlink`'s `data`)",
+            description="A JSON object for a DIY encoder (TS013 `encodeDownlink`'s `data`),"
+            f" nested at most {MAX_DATA_DEPTH} levels deep",
         ),
     ] = None
     payload_hex: Annotated[
@@ -59,7 +68,8 @@ class DownlinkCommandIn(Body):
             pattern=HEX,
             min_length=2,
             max_length=2 * MAX_DOWNLINK_BYTES,
-            description="Bytes sent as they are, in hex (a LoRa frame holds at most 242)",
+            description="Bytes sent as they are, in hex (a LoRa frame holds at most"
+            f" {LORA_MAX_PAYLOAD_BYTES})",
         ),
     ] = None
     f_port: FPort = None
@@ -92,7 +102,7 @@ class DownlinkIn(Body):
         int | None,
         Field(
             ge=1,
-            le=_WEEK_S,
+            le=MAX_DOWNLINK_TTL_S,
             description="Seconds it may wait to be sent before it expires; default 86400 (24 h),"
             " at most the registry's maximum (7 days unless configured lower)",
         ),
