@@ -55,6 +55,8 @@ bench: install  ## benchmarks next to their baselines (not part of `make test`)
 	$(VENV)/bin/python -m bench.router --uplinks 10000 --devices 50 --runs 3
 	$(VENV)/bin/python -m bench.dispatcher --deliveries 5000 --runs 3
 	$(VENV)/bin/python -m bench.registry --devices 2000 --updates 300 --runs 3
+	@mkdir -p .senflow
+	$(VENV)/bin/python -m bench.capacity --runs 3 --json .senflow/bench-capacity.json
 
 check: lint typecheck test
 
