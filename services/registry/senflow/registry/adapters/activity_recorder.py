@@ -29,6 +29,7 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
 from senflow.registry import metrics
 from senflow.registry.adapters import device_activity as store
+from senflow.registry.adapters.background import BackgroundTask
 from senflow.registry.adapters.keep_running import keep_running
 from senflow.registry.domain.device_activity import (
     INTERNAL_ERROR,
@@ -64,7 +65,7 @@ class ActivityRecorder:
         self._batch_size = batch_size
         self._flush_interval_s = flush_interval_s
         self._retry_s = retry_s
-        self._task: asyncio.Task[None] | None = None
+        self._background = BackgroundTask("activity-recorder")
         self._standby = False
         # Everything Kafka held up to this (epoch seconds) is applied: the lag's reference.
         self._accounted_until = time.time()
@@ -78,16 +79,12 @@ class ActivityRecorder:
         return max(0.0, time.time() - self._accounted_until)
 
     async def start(self) -> None:
-        if self._task is None:
+        if not self._background.started:
             self._accounted_until = time.time()
-            self._task = asyncio.create_task(self._run(), name="activity-recorder")
+            self._background.start(self._run)
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._background.stop()
 
     async def _run(self) -> None:
         # Any failure: start over from the stored offsets.

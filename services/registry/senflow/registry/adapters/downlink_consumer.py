@@ -10,8 +10,6 @@ downlink, or that the registry fails on is logged, counted and passed over. Only
 database being away stops the batch: the consumer starts over from its committed offsets.
 """
 
-import asyncio
-import contextlib
 import logging
 from typing import Protocol
 
@@ -23,6 +21,7 @@ from senflow.common.errors import ContractError
 from senflow.common.serde import loads
 from senflow.common.topics import DOWNLINK_REPORTS, DOWNLINK_REQUESTS, DOWNLINKS_LORA_RESULTS
 from senflow.registry import metrics
+from senflow.registry.adapters.background import BackgroundTask
 from senflow.registry.adapters.keep_running import keep_running
 from senflow.registry.domain.downlink_status import (
     DUPLICATE,
@@ -121,18 +120,13 @@ class DownlinkConsumer:
         self._group_id = group_id
         self._retry_s = retry_s
         self._max_records = max_records
-        self._task: asyncio.Task[None] | None = None
+        self._background = BackgroundTask("downlink-consumer")
 
     async def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name="downlink-consumer")
+        self._background.start(self._run)
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._background.stop()
 
     async def _run(self) -> None:
         # Kafka or PostgreSQL away: start over from the committed offsets.

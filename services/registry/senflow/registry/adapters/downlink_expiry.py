@@ -6,9 +6,10 @@ one's turn is simply taken by the next. Postgres away: the round is logged and s
 """
 
 import asyncio
-import contextlib
 import logging
 from typing import Protocol
+
+from senflow.registry.adapters.background import BackgroundTask
 
 log = logging.getLogger(__name__)
 
@@ -24,18 +25,13 @@ class DownlinkExpiry:
         self._expirer = expirer
         self._interval_s = interval_s
         self._batch_size = batch_size
-        self._task: asyncio.Task[None] | None = None
+        self._background = BackgroundTask("downlink-expiry")
 
     async def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name="downlink-expiry")
+        self._background.start(self._run)
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._background.stop()
 
     async def sweep(self) -> int:
         """Expire every downlink due now, a batch per transaction; how many."""

@@ -8,12 +8,13 @@ record not yet handed over.
 """
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from typing import TypeAlias
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+
+from senflow.registry.adapters.background import BackgroundTask
 
 log = logging.getLogger(__name__)
 
@@ -40,18 +41,13 @@ class Retrying:
         self._attempt = attempt
         self._retry_s = retry_s
         self._log = logger
-        self._task: asyncio.Task[None] | None = None
+        self._background = BackgroundTask(self._what)
 
     async def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name=self._what)
+        self._background.start(self._run)
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._background.stop()
 
     async def _run(self) -> None:
         while True:

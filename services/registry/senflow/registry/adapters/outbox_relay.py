@@ -31,6 +31,7 @@ from aiokafka.errors import (
 
 from senflow.common import headers as h
 from senflow.registry import metrics
+from senflow.registry.adapters.background import BackgroundTask
 from senflow.registry.adapters.outbox import OutboxRow, PostgresOutboxRows
 
 log = logging.getLogger(__name__)
@@ -73,20 +74,16 @@ class OutboxRelay:
         self._bootstrap = bootstrap
         self._batch_size = batch_size
         self._poll_interval_s = poll_interval_s
-        self._task: asyncio.Task[None] | None = None
+        self._background = BackgroundTask("outbox-relay")
         self._wake = asyncio.Event()
         self.is_leader = False
         self.published = 0
 
     async def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="outbox-relay")
+        self._background.start(self._run)
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._background.stop()
 
     async def _run(self) -> None:
         # Survive Kafka or Postgres being away: rows wait in the outbox until both are back.
