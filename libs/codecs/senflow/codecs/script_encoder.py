@@ -100,14 +100,7 @@ class ScriptEncoder:
         return result
 
     def _count(self, failure: str | None = None, warnings: int = 0) -> None:
-        stats, failed = self._stats, failure is not None
-        self._stats = ScriptStats(
-            calls=stats.calls + 1,
-            failures=stats.failures + int(failed),
-            consecutive_failures=stats.consecutive_failures + 1 if failed else 0,
-            warnings=stats.warnings + warnings,
-            last_failure=failure or stats.last_failure,
-        )
+        self._stats = self._stats.counted(failure, warnings)
 
 
 def as_encoder(snapshot: CodecSnapshot, limits: ScriptLimits | None = None) -> Encoder:

@@ -77,6 +77,18 @@ class ScriptStats:
     warnings: int = 0
     last_failure: str | None = None
 
+    def counted(self, failure: str | None = None, warnings: int = 0) -> "ScriptStats":
+        """These counters with one more call: failed with `failure`, or succeeded with
+        `warnings` warnings."""
+        failed = failure is not None
+        return ScriptStats(
+            calls=self.calls + 1,
+            failures=self.failures + int(failed),
+            consecutive_failures=self.consecutive_failures + 1 if failed else 0,
+            warnings=self.warnings + warnings,
+            last_failure=failure or self.last_failure,
+        )
+
 
 class _JsFunction(Protocol):
     def __call__(self, *args: str) -> object: ...
@@ -243,14 +255,7 @@ class ScriptDecoder:
             raise ScriptFailed(f"invalid SenML: {err}"[:_MAX_REASON]) from err
 
     def _count(self, failure: str | None = None, warnings: int = 0) -> None:
-        stats, failed = self._stats, failure is not None
-        self._stats = ScriptStats(
-            calls=stats.calls + 1,
-            failures=stats.failures + int(failed),
-            consecutive_failures=stats.consecutive_failures + 1 if failed else 0,
-            warnings=stats.warnings + warnings,
-            last_failure=failure or stats.last_failure,
-        )
+        self._stats = self._stats.counted(failure, warnings)
 
 
 def as_decoder(snapshot: CodecSnapshot, limits: ScriptLimits | None = None) -> Decoder:
