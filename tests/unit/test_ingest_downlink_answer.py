@@ -26,6 +26,9 @@ DEVICE = DeviceSnapshot(
 
 
 def snapshot(downlink_id: str = "dl-1", **fields: Any) -> DownlinkSnapshot:
+    # Expiry counts from now, not from import: a full run collects this module minutes
+    # before it runs these tests.
+    now = datetime.now(UTC)
     return DownlinkSnapshot.model_validate(
         {
             "id": downlink_id,
@@ -35,9 +38,9 @@ def snapshot(downlink_id: str = "dl-1", **fields: Any) -> DownlinkSnapshot:
             "identifier": "3f2504e0-4f89-41d3-9a0c-0305e82c3301",
             "command": {"senml": [{"n": "interval", "v": 60}]},
             "status": "executing",
-            "created_at": NOW,
-            "expires_at": NOW + timedelta(minutes=10),
-            "status_changed_at": NOW,
+            "created_at": now,
+            "expires_at": now + timedelta(minutes=10),
+            "status_changed_at": now,
             **fields,
         }
     )
@@ -146,7 +149,7 @@ def handout(producer: FakeProducer, timeout_s: float = 1.0) -> DownlinkHandout:
         entity_id="dl-1",
         entity_version=2,
         customer_id="cust-1",
-        occurred_at=NOW,
+        occurred_at=datetime.now(UTC),
         snapshot=snapshot(),
     )
     h.apply(topics.DOWNLINKS, b"dl-1", dumps(executing))
