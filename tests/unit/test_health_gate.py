@@ -36,14 +36,35 @@ class ScriptedSink:
 
 
 @dataclass
+class FakeBatch:
+    records: list[tuple[bytes, bytes]] = field(default_factory=list)
+
+    def append(self, *, timestamp: None, key: bytes, value: bytes) -> object:
+        self.records.append((key, value))
+        return object()
+
+    def record_count(self) -> int:
+        return len(self.records)
+
+
+@dataclass
 class FakeProducer:
-    """Records what is sent; answers each send with `answer` (None = acknowledged)."""
+    """Records what is sent, in batches; answers each batch with `answer` (None =
+    acknowledged)."""
 
     answer: BaseException | None = None
     sent: list[tuple[str, bytes, bytes]] = field(default_factory=list)
 
-    async def send(self, topic: str, key: bytes, value: bytes) -> "asyncio.Future[object]":
-        self.sent.append((topic, key, value))
+    async def partitions_for(self, _topic: str) -> set[int]:
+        return {0, 1}
+
+    def create_batch(self) -> FakeBatch:
+        return FakeBatch()
+
+    async def send_batch(
+        self, batch: FakeBatch, topic: str, *, partition: int
+    ) -> "asyncio.Future[object]":
+        self.sent.extend((topic, key, value) for key, value in batch.records)
         answered: asyncio.Future[object] = asyncio.get_running_loop().create_future()
         if self.answer is None:
             answered.set_result(None)

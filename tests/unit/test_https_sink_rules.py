@@ -99,3 +99,11 @@ async def test_resolver_passes_public_answers_through() -> None:
 async def test_check_refuses_an_ip_literal_the_resolver_never_sees() -> None:
     with pytest.raises(EgressRefused):
         await EgressPolicy(()).check("127.0.0.2", 80)
+
+
+async def test_an_ip_literals_verdict_is_the_same_every_time() -> None:
+    policy = EgressPolicy((ip_network("127.0.0.1/32"),))
+    for _ in range(3):  # the verdict is kept after the first time
+        assert await policy.resolve("127.0.0.1", 80) == ["127.0.0.1"]
+        with pytest.raises(EgressRefused):
+            await policy.check("10.0.0.1", 80)

@@ -23,13 +23,12 @@ import orjson
 from pydantic import ValidationError
 
 from senflow.common.deliveries import Delivery
-from senflow.common.downlinks import DownlinkCommand, DownlinkRequest
+from senflow.common.downlinks import MAX_DOWNLINK_TTL_S, DownlinkCommand, DownlinkRequest
 from senflow.common.senml import SenmlRecord
 
 MEDIA_TYPE = "application/senml+json"
 COMMAND_STATUSES = frozenset({200, 201})
 MAX_ANSWER_BYTES = 16 * 1024
-MAX_TTL_S = 7 * 24 * 3600
 TOKEN_HEADER = "Things-Message-Token"
 TTL_HEADER = "Senflow-Downlink-Ttl"
 CONFIRMED_HEADER = "Senflow-Downlink-Confirmed"
@@ -146,9 +145,9 @@ def _ttl_s(value: str | None) -> int | None | Refused:
     if value is None:
         return None
     text = value.strip()
-    if _TTL.fullmatch(text) and 1 <= int(text) <= MAX_TTL_S:
+    if _TTL.fullmatch(text) and 1 <= int(text) <= MAX_DOWNLINK_TTL_S:
         return int(text)
-    return Refused(INVALID_TTL, f"{TTL_HEADER} must be whole seconds from 1 to {MAX_TTL_S}")
+    return Refused(INVALID_TTL, f"{TTL_HEADER} must be whole seconds from 1 to {MAX_DOWNLINK_TTL_S}")
 
 
 def _confirmed(value: str | None) -> bool | Refused:

@@ -20,12 +20,17 @@ log = logging.getLogger(__name__)
 
 # How long a name's permitted addresses are reused before it is resolved again.
 _RESOLVED_TTL_S = 30.0
+# IP literals judged and kept (the policy's answer for one never changes); past this
+# many, they are judged anew.
+_MAX_LITERALS = 4096
 
 
 class EgressPolicy:
     def __init__(self, allowed: Iterable[IPv4Network | IPv6Network]) -> None:
         self._allowed = tuple(allowed)
         self._resolved: dict[tuple[str, int], tuple[float, list[str]]] = {}
+        # host -> (its address, permitted), or None when it is a name
+        self._literals: dict[str, tuple[str, bool] | None] = {}
 
     def permits(self, address: str) -> bool:
         ip = ipaddress.ip_address(address)
@@ -41,14 +46,12 @@ class EgressPolicy:
         """The addresses of `host`, in resolver order, once every one is permitted
         (`EgressRefused` otherwise). For clients that connect to an address they are
         given: connecting to one of these is connecting where the check looked."""
-        try:
-            literal = ipaddress.ip_address(host)
-        except ValueError:
-            pass
-        else:  # an IP literal: nothing to resolve (a thread-pool round trip per delivery)
-            if not self.permits(str(literal)):
+        literal = self._literal(host)
+        if literal is not None:  # nothing to resolve (a thread-pool round trip per delivery)
+            address, permitted = literal
+            if not permitted:
                 raise EgressRefused(f"{host} is not an allowed address")
-            return [str(literal)]
+            return [address]
         cached = self._resolved.get((host, port))
         if cached is not None and cached[0] > time.monotonic():
             return cached[1]
@@ -68,6 +71,23 @@ class EgressPolicy:
         # connection's own answer (GuardedResolver), so a cached name cannot rebind.
         self._resolved[(host, port)] = (time.monotonic() + _RESOLVED_TTL_S, addresses)
         return addresses
+
+    def _literal(self, host: str) -> tuple[str, bool] | None:
+        """`host` as an IP address and whether it is permitted, when it is one (judged
+        once per host: the policy's answer for an address does not change)."""
+        if host in self._literals:
+            return self._literals[host]
+        literal: tuple[str, bool] | None
+        try:
+            address = str(ipaddress.ip_address(host))
+        except ValueError:
+            literal = None
+        else:
+            literal = (address, self.permits(address))
+        if len(self._literals) >= _MAX_LITERALS:
+            self._literals.clear()
+        self._literals[host] = literal
+        return literal
 
 
 class EgressBlocked(OSError):

@@ -80,13 +80,16 @@ class Lanes(Generic[Item]):
     async def _work(self, lane: _Lane[Item], slot: int) -> None:
         queue = lane.queues[slot]
         while True:
-            try:
-                async with asyncio.timeout(_IDLE_S):
-                    item = await queue.get()
-            except TimeoutError:
-                if queue.empty():  # no await from here to the end: no put can slip in
-                    return
-                continue
+            if not queue.empty():  # busy: no idle timer to arm and cancel per item
+                item = queue.get_nowait()
+            else:
+                try:
+                    async with asyncio.timeout(_IDLE_S):
+                        item = await queue.get()
+                except TimeoutError:
+                    if queue.empty():  # no await from here to the end: no put can slip in
+                        return
+                    continue
             try:
                 await self._handle(item)  # the handler is the error boundary
             except Exception:  # noqa: BLE001 - a bug there must not kill the slot's worker

@@ -4,7 +4,11 @@ Labels are bounded sets (destination types, states, reasons, outcomes), never id
 destination's own health is on `senflow.destinations.health.v1` and the API.
 """
 
+from typing import Any, TypeVar
+
 from prometheus_client import Counter, Gauge, Histogram
+
+Metric = TypeVar("Metric", Counter, Gauge, Histogram)
 
 RECEIVED = Counter(
     "senflow_dispatcher_deliveries_received_total",
@@ -61,3 +65,16 @@ ANSWER_DOWNLINKS = Counter(
     " invalid-ttl, invalid-confirmed, unreadable, no-secret).",
     ["result"],
 )
+
+
+_CHILDREN: dict[tuple[Any, tuple[str, ...]], Any] = {}
+
+
+def labelled(metric: Metric, *values: str) -> Metric:
+    """`metric.labels(*values)`, looked up once: `labels` takes a lock and builds its key
+    on every call, which adds up per delivery. Labels are bounded sets, so is this."""
+    key = (metric, values)
+    child = _CHILDREN.get(key)
+    if child is None:
+        child = _CHILDREN[key] = metric.labels(*values)
+    return child

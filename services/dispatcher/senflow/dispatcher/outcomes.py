@@ -2,9 +2,10 @@
 a `DeliveryOutcome` on `senflow.deliveries.outcomes.v1`.
 
 Publishing never slows a delivery: `delivered`, `attempt_failed` and `dead_lettered` only
-queue the event (a bounded queue), and one task hands the queue to the producer without
-waiting for Kafka's answer, which a callback checks. An event Kafka refuses, or one that
-finds the queue full (Kafka slow or away), is counted in
+queue the event (a bounded queue), and one task hands what the queue holds to the
+producer every `linger_s`, a batch per partition (see `outcome_batches`), without waiting
+for Kafka's answer, which a callback checks. An event Kafka refuses, or one that finds the
+queue full (Kafka slow or away), is counted in
 `senflow_dispatcher_outcome_events_lost_total` and logged (at most every 10 s), and the
 delivery goes on: the outcome stream is for insight, not for accounting.
 """
@@ -26,10 +27,12 @@ from senflow.common.serde import dumps
 from senflow.dispatcher import metrics
 from senflow.dispatcher.errors import DeliveryFailed
 from senflow.dispatcher.health import HealthTracker
+from senflow.dispatcher.outcome_batches import BatchSender
 
 log = logging.getLogger(__name__)
 
 _LOG_EVERY_S = 10.0
+_MAX_ROUND = 5_000  # events handed to the producer at once
 
 
 class OutcomeReporter:
@@ -40,12 +43,16 @@ class OutcomeReporter:
         *,
         capacity: int = 10_000,
         flush_timeout_s: float = 5.0,
+        linger_s: float = 0.05,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
-        self._producer = producer
+        self._sender = BatchSender(
+            producer, topics.DELIVERY_OUTCOMES, lambda count, err: self._lost("refused", err, count)
+        )
         self._health = health
         self._queue: asyncio.Queue[DeliveryOutcome] = asyncio.Queue(capacity)
         self._flush_timeout_s = flush_timeout_s
+        self._linger_s = linger_s
         self._clock = clock
         self._task: asyncio.Task[None] | None = None
         self._lost_since_log = 0
@@ -114,7 +121,7 @@ class OutcomeReporter:
             latency_ms=round((at - delivery.received_at).total_seconds() * 1000, 3),
             at=at,
         )
-        metrics.OUTCOMES.labels(event.destination_type or "unknown", outcome).inc()
+        metrics.labelled(metrics.OUTCOMES, event.destination_type or "unknown", outcome).inc()
         self._health.record(event)
         try:
             self._queue.put_nowait(event)
@@ -123,24 +130,21 @@ class OutcomeReporter:
 
     async def _publish(self) -> None:
         while True:
-            event = await self._queue.get()
+            events = [await self._queue.get()]
+            await asyncio.sleep(self._linger_s)  # let a round gather: fewer, fuller batches
+            while len(events) < _MAX_ROUND and not self._queue.empty():
+                events.append(self._queue.get_nowait())
             try:
-                sent = await self._producer.send(
-                    topics.DELIVERY_OUTCOMES, key=event.destination_id.encode(), value=dumps(event)
-                )
-                sent.add_done_callback(self._check)
+                await self._sender.send((e.destination_id.encode(), dumps(e)) for e in events)
             except Exception as err:  # noqa: BLE001 - an event never stops the deliveries
-                self._lost("refused", err)
+                self._lost("refused", err, len(events))
             finally:
-                self._queue.task_done()
+                for _ in events:
+                    self._queue.task_done()
 
-    def _check(self, sent: "asyncio.Future[object]") -> None:
-        if not sent.cancelled() and sent.exception() is not None:
-            self._lost("refused", sent.exception())
-
-    def _lost(self, cause: str, err: BaseException | None) -> None:
-        metrics.OUTCOME_EVENTS_LOST.labels(cause).inc()
-        self._lost_since_log += 1
+    def _lost(self, cause: str, err: BaseException | None, count: int = 1) -> None:
+        metrics.OUTCOME_EVENTS_LOST.labels(cause).inc(count)
+        self._lost_since_log += count
         now = time.monotonic()
         if now - self._logged_at >= _LOG_EVERY_S:
             log.warning(

@@ -22,20 +22,19 @@ delivery counts as accepted and forwarded; whatever it holds, the delivery succe
 """
 
 from datetime import UTC, datetime
-from urllib.parse import urlsplit
 
 import aiohttp
 from multidict import CIMultiDictProxy
 
 from senflow.common.deliveries import Delivery
-from senflow.common.events import DestinationSnapshot, HttpsConfig
-from senflow.common.secrets import credential_binding, open_sealed
+from senflow.common.events import DestinationSnapshot
 from senflow.dispatcher.answer_downlinks import Answer
 from senflow.dispatcher.downlink_requests import DownlinkRequester
 from senflow.dispatcher.egress import EgressBlocked, EgressPolicy
 from senflow.dispatcher.errors import DeliveryFailed, EgressRefused
 from senflow.dispatcher.sinks.https_answers import forward_command, read_answer
-from senflow.dispatcher.sinks.https_auth import auth_headers, layered
+from senflow.dispatcher.sinks.https_auth import layered
+from senflow.dispatcher.sinks.https_target import HttpsTargets
 from senflow.dispatcher.sinks.payload import Bodies, https_headers
 
 
@@ -53,9 +52,8 @@ class HttpsSink:
         """`downlinks`: where the commands in destinations' answers go; None: answers are
         not read for commands."""
         self._session = session
-        self._key = secrets_key
+        self._targets = HttpsTargets(secrets_key, timeout_s)
         self._egress = egress
-        self._timeout_s = timeout_s
         self._excerpt_bytes = excerpt_bytes
         self._bodies = bodies or Bodies()
         self._downlinks = downlinks
@@ -63,23 +61,20 @@ class HttpsSink:
     async def deliver(
         self, delivery: Delivery, destination: DestinationSnapshot, attempt: int
     ) -> None:
-        cfg = destination.config
-        if not isinstance(cfg, HttpsConfig) or destination.sealed_secret is None:
-            raise DeliveryFailed("destination-misconfigured", destination.id, retriable=False)
-        url = urlsplit(cfg.url)
-        port = url.port or (443 if url.scheme == "https" else 80)
-        await self._egress.check(url.hostname or "", port)
-        secret = open_sealed(self._key, destination.sealed_secret, bound_to=destination.id)
-        credential = None
-        if destination.sealed_credential is not None:
-            binding = credential_binding(destination.id)
-            credential = open_sealed(self._key, destination.sealed_credential, bound_to=binding)
+        target = self._targets.of(destination)  # the secrets, opened once per version
+        cfg = target.config
+        await self._egress.check(target.host, target.port)
         body = await self._bodies.of(delivery, destination)
         own = https_headers(
-            delivery, destination.id, body.data, secret, attempt, content_type=body.content_type
+            delivery,
+            destination.id,
+            body.data,
+            target.secret,
+            attempt,
+            content_type=body.content_type,
         )
-        headers = layered(cfg.headers, auth_headers(cfg.auth, credential), own)
-        timeout = aiohttp.ClientTimeout(total=min(cfg.timeout_s, self._timeout_s))
+        headers = layered(target.headers, own)
+        timeout = target.timeout
         answer: Answer | None = None
         try:
             async with self._session.request(
@@ -108,7 +103,9 @@ class HttpsSink:
             detail = str(err) or type(err).__name__
             raise DeliveryFailed("bad-response", detail, retriable=True) from err
         if answer is not None and self._downlinks is not None:
-            await forward_command(answer, delivery, secret, self._downlinks, datetime.now(UTC))
+            await forward_command(
+                answer, delivery, target.secret, self._downlinks, datetime.now(UTC)
+            )
 
     @staticmethod
     def _judge(

@@ -65,7 +65,7 @@ class RetryingSink:
             started = time.perf_counter()
             try:
                 await self._inner.deliver(delivery, destination, attempt)
-                metrics.ATTEMPT_SECONDS.labels(destination.type, "ok").observe(
+                metrics.labelled(metrics.ATTEMPT_SECONDS, destination.type, "ok").observe(
                     time.perf_counter() - started
                 )
                 if attempt > 1:
@@ -76,10 +76,10 @@ class RetryingSink:
                     )
                 return
             except DeliveryFailed as err:
-                metrics.ATTEMPT_SECONDS.labels(destination.type, "failed").observe(
+                metrics.labelled(metrics.ATTEMPT_SECONDS, destination.type, "failed").observe(
                     time.perf_counter() - started
                 )
-                metrics.FAILED_ATTEMPTS.labels(err.reason).inc()
+                metrics.labelled(metrics.FAILED_ATTEMPTS, err.reason).inc()
                 err.attempts = attempt
                 if not err.retriable or attempt >= self._max_attempts:
                     raise
