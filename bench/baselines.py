@@ -5,6 +5,7 @@ import asyncio
 import os
 import secrets
 import signal
+import ssl
 import subprocess
 import sys
 import time
@@ -122,14 +123,17 @@ async def faust_pipe(bootstrap: str, count: int, size: int, partitions: int = 8)
             await worker.wait()
 
 
-async def http_posts(url: str, count: int, body: bytes, concurrency: int) -> float:
-    """POSTs/s of a bare aiohttp loop against the receiver the platform delivers to."""
+async def http_posts(
+    url: str, count: int, body: bytes, concurrency: int, tls: ssl.SSLContext | None = None
+) -> float:
+    """POSTs/s of a bare aiohttp loop against the receiver the platform delivers to (an
+    HTTPS one verified with the client context `tls`)."""
     async with aiohttp.ClientSession() as session:
         remaining = iter(range(count))
 
         async def worker() -> None:
             for _ in remaining:
-                async with session.post(url, data=body) as resp:
+                async with session.post(url, data=body, ssl=tls or True) as resp:
                     await resp.read()
 
         started = time.perf_counter()

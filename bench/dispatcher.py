@@ -1,21 +1,25 @@
-"""Dispatcher alone: deliveries/s and latency to a local HTTP receiver and to a Kafka topic,
-each next to a bare client loop measured in the same run.
+"""Dispatcher alone: deliveries/s and latency to a local HTTP receiver, the same over
+HTTPS (TLS), and to a Kafka topic, each next to a bare client loop measured in the same run.
 
 Deliveries are written straight onto `senflow.deliveries.v1` (the router is stopped), for
 50 devices, all at once; the clock runs from the first delivery produced to the last one
 received. Latency = arrival (the receiver's clock, or the output record's timestamp) − the
 time the delivery was produced (its SenML `bt`). Baselines: an aiohttp POST loop with as
-many requests in flight as the dispatcher allows per destination (its lane slots), and a
-bare aiokafka consume → produce pipe with records of the same size.
+many requests in flight as the dispatcher allows per destination (its lane slots), to the
+same receiver over the same scheme, and a bare aiokafka consume → produce pipe with
+records of the same size. The HTTPS receiver's certificate comes from a throwaway CA the
+dispatcher trusts through SSL_CERT_FILE; connections are kept alive, as in production.
 `python -m bench.dispatcher [--deliveries N] [--runs R]`
 """
 
 import argparse
 import asyncio
+import contextlib
 import secrets
 import statistics
 import time
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import httpx
@@ -26,6 +30,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from bench.baselines import http_posts, kafka_pipe
 from bench.harness import platform_for_bench
 from bench.sink import TimingReceiver
+from bench.tls import LocalTls, local_tls
 from senflow.common import headers as h
 from senflow.common import topics
 from senflow.common.deliveries import DecoderRef, Delivery
@@ -33,6 +38,7 @@ from senflow.common.senml import SenmlRecord
 from senflow.common.serde import dumps
 from senflow.dispatcher.settings import DispatcherSettings
 from tests.support.api import Api, create_customer, new_destination_secret, wait_outbox_drained
+from tests.support.processes import ServiceProcess
 
 DEVICES = 50
 LANE_SLOTS = DispatcherSettings.model_fields["lane_slots"].default
@@ -91,7 +97,7 @@ def _stats(latencies: list[float], count: int, elapsed: float) -> tuple[float, f
     )
 
 
-async def https_run(
+async def http_run(
     bootstrap: str, receiver: TimingReceiver, customer_id: str, destination_id: str, count: int
 ) -> tuple[float, float, float]:
     receiver.latencies_s.clear()
@@ -125,32 +131,65 @@ async def kafka_run(
         await out.stop()
 
 
+@contextlib.contextmanager
+def trusting(dispatcher: ServiceProcess, tls: LocalTls) -> Iterator[None]:
+    """The dispatcher restarted to trust `tls`'s CA (its SSL_CERT_FILE), and restarted as
+    it was afterwards."""
+    before = dispatcher.env.get("SSL_CERT_FILE")
+    dispatcher.stop()
+    dispatcher.env["SSL_CERT_FILE"] = str(tls.ca_file)
+    dispatcher.start()
+    try:
+        yield
+    finally:
+        dispatcher.stop()
+        if before is None:
+            del dispatcher.env["SSL_CERT_FILE"]
+        else:
+            dispatcher.env["SSL_CERT_FILE"] = before
+        dispatcher.start()
+
+
 def _fmt(values: list[float]) -> str:
     return f"{statistics.median(values):,.0f} ({min(values):,.0f}–{max(values):,.0f})"
 
 
 async def measure(
-    api_url: str, admin_token: str, bootstrap: str, database_url: str, count: int, runs: int
+    api_url: str,
+    admin_token: str,
+    bootstrap: str,
+    database_url: str,
+    count: int,
+    runs: int,
+    tls: LocalTls,
 ) -> dict[str, str]:
-    receiver = await TimingReceiver().start()
+    plain = await TimingReceiver().start()
+    secure = await TimingReceiver().start(tls.server_context())
     topic = f"bench.dispatcher.{secrets.token_hex(4)}"
     admin_client = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin_client.start()
     await admin_client.create_topics([NewTopic(topic, 8, 1)])
     await admin_client.close()
     results: dict[str, list[float]] = {}
+
+    def add(name: str, value: float) -> None:
+        results.setdefault(name, []).append(value)
+
     try:
         async with httpx.AsyncClient(base_url=api_url, timeout=30) as client:
             customer_id, api = await create_customer(Api(client, admin_token), "bench-dispatch")
-            https = await api.ok(
-                "POST",
-                "/destinations",
-                {
-                    "name": "bench-https",
-                    "config": {"url": receiver.url},
-                    "secret": new_destination_secret(),
-                },
-            )
+            receivers = {}
+            for label, receiver in (("HTTP", plain), ("HTTPS", secure)):
+                destination = await api.ok(
+                    "POST",
+                    "/destinations",
+                    {
+                        "name": f"bench-{label.lower()}",
+                        "config": {"url": receiver.url},
+                        "secret": new_destination_secret(),
+                    },
+                )
+                receivers[label] = (receiver, destination["id"])
             kafka = await api.ok(
                 "POST",
                 "/destinations",
@@ -159,24 +198,32 @@ async def measure(
         await wait_outbox_drained(database_url)
         await asyncio.sleep(1.0)  # the dispatcher's view follows within a fetch round
         # What a receiver gets: the SenML pack (the baselines move bodies of that size).
-        body = orjson.dumps(orjson.loads(_delivery(customer_id, https["id"], 0)[1])["senml"])
+        sample = _delivery(customer_id, kafka["id"], 0)[1]
+        body = orjson.dumps(orjson.loads(sample)["senml"])
         for _ in range(runs):
-            results.setdefault("baseline: aiohttp POST loop (POST/s)", []).append(
-                await http_posts(receiver.url, count, body, concurrency=LANE_SLOTS)
-            )
-            rate, p50, p99 = await https_run(bootstrap, receiver, customer_id, https["id"], count)
-            results.setdefault("dispatcher → HTTPS receiver (deliveries/s)", []).append(rate)
-            results.setdefault("dispatcher → HTTPS p50 (ms)", []).append(p50)
-            results.setdefault("dispatcher → HTTPS p99 (ms)", []).append(p99)
-            results.setdefault("baseline: aiokafka consume→produce pipe (records/s)", []).append(
-                await kafka_pipe(bootstrap, count, len(body))
+            for label, (receiver, destination_id) in receivers.items():
+                client_tls = tls.client_context() if label == "HTTPS" else None
+                add(
+                    f"baseline: aiohttp POST loop, {label} (POST/s)",
+                    await http_posts(receiver.url, count, body, LANE_SLOTS, client_tls),
+                )
+                rate, p50, p99 = await http_run(
+                    bootstrap, receiver, customer_id, destination_id, count
+                )
+                add(f"dispatcher → {label} receiver (deliveries/s)", rate)
+                add(f"dispatcher → {label} p50 (ms)", p50)
+                add(f"dispatcher → {label} p99 (ms)", p99)
+            add(
+                "baseline: aiokafka consume→produce pipe (records/s)",
+                await kafka_pipe(bootstrap, count, len(body)),
             )
             rate, p50, p99 = await kafka_run(bootstrap, topic, customer_id, kafka["id"], count)
-            results.setdefault("dispatcher → Kafka topic (deliveries/s)", []).append(rate)
-            results.setdefault("dispatcher → Kafka p50 (ms)", []).append(p50)
-            results.setdefault("dispatcher → Kafka p99 (ms)", []).append(p99)
+            add("dispatcher → Kafka topic (deliveries/s)", rate)
+            add("dispatcher → Kafka p50 (ms)", p50)
+            add("dispatcher → Kafka p99 (ms)", p99)
     finally:
-        await receiver.stop()
+        await plain.stop()
+        await secure.stop()
     return {k: _fmt(v) for k, v in results.items()}
 
 
@@ -185,18 +232,21 @@ def main() -> None:
     parser.add_argument("--deliveries", type=int, default=5000)
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
+    tls = local_tls()
     with platform_for_bench() as platform:
         platform.router.stop()  # deliveries are offered directly: measure the dispatcher
-        results = asyncio.run(
-            measure(
-                platform.api_url,
-                platform.admin_token,
-                platform.kafka_bootstrap,
-                platform.database_url,
-                args.deliveries,
-                args.runs,
+        with trusting(platform.dispatcher, tls):
+            results = asyncio.run(
+                measure(
+                    platform.api_url,
+                    platform.admin_token,
+                    platform.kafka_bootstrap,
+                    platform.database_url,
+                    args.deliveries,
+                    args.runs,
+                    tls,
+                )
             )
-        )
     print(f"\n{args.deliveries} deliveries, {DEVICES} devices, {args.runs} runs: median (min–max)")
     for name, value in results.items():
         print(f"  {name:55s} {value}")
