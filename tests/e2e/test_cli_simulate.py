@@ -8,10 +8,8 @@ Also: the admin token gets a customer of its own and devices a later `--reuse` s
 another key's derived secrets are refused (exit 1), and an unreachable target is one line
 on stderr (exit 3), before anything is created."""
 
-import asyncio
 import json
 import os
-import secrets
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -21,9 +19,11 @@ import pytest
 
 from senflow.common.senml import network_urn
 from tests.support.api import Api, create_customer, new_destination_secret
+from tests.support.cli import run_senflow
 from tests.support.mosquitto import MqttBroker, mosquitto
+from tests.support.mqtt_bridge import running_bridge
 from tests.support.platform import Platform
-from tests.support.processes import BIN, ServiceProcess, free_port
+from tests.support.processes import ServiceProcess, free_port
 from tests.support.receiver import WebhookReceiver
 
 pytestmark = pytest.mark.e2e
@@ -49,24 +49,8 @@ def mqtt_broker() -> Iterator[MqttBroker]:
 @pytest.fixture(scope="module")
 def bridge(platform: Platform, mqtt_broker: MqttBroker) -> Iterator[ServiceProcess]:
     """The MQTT bridge from the broker to the platform (the platform fixture has none)."""
-    port = str(free_port())
-    env = {
-        **platform.env,
-        "MQTT_BRIDGE_BROKER_HOST": mqtt_broker.host,
-        "MQTT_BRIDGE_BROKER_PORT": str(mqtt_broker.port),
-        "MQTT_BRIDGE_HTTP_PORT": port,
-        "MQTT_BRIDGE_CLIENT_ID": f"senflow-mqtt-bridge-{secrets.token_hex(4)}",
-    }
-    service = ServiceProcess(
-        "mqtt-bridge",
-        ["senflow-mqtt-bridge"],
-        env,
-        f"http://127.0.0.1:{port}/readyz",
-        platform.router.log_path.with_name("mqtt-bridge-simulate.log"),
-    )
-    service.start()  # ready: subscribed, so the broker keeps every message from now on
-    yield service
-    service.stop()
+    with running_bridge(platform, mqtt_broker, "mqtt-bridge-simulate.log") as service:
+        yield service
 
 
 @pytest.fixture
@@ -91,25 +75,9 @@ def cli_env(platform: Platform, token: str, broker: MqttBroker | None = None) ->
 
 
 async def simulate(env: dict[str, str], *args: str, timeout_s: float = 120.0) -> Ran:
-    proc = await asyncio.create_subprocess_exec(
-        str(BIN / "senflow"),
-        "simulate",
-        *args,
-        "--json",
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    try:
-        async with asyncio.timeout(timeout_s):
-            out, err = await proc.communicate()
-    finally:
-        if proc.returncode is None:
-            proc.kill()
-            await proc.wait()
-    assert proc.returncode is not None
-    report = json.loads(out) if out.strip() else None
-    return Ran(proc.returncode, report, err.decode())
+    run = await run_senflow(env, "simulate", *args, "--json", timeout_s=timeout_s)
+    report = json.loads(run.stdout) if run.stdout.strip() else None
+    return Ran(run.code, report, run.stderr)
 
 
 async def flow_to(api: Api, receiver: WebhookReceiver, decoder: str) -> str:

@@ -22,6 +22,7 @@ from tests.support.api import (
     register_lora_device,
     wait_outbox_drained,
 )
+from tests.support.cli import run_senflow
 from tests.support.kafka import lora_uplink, produce
 from tests.support.platform import Platform
 from tests.support.processes import BIN
@@ -55,22 +56,8 @@ def cli_env(platform: Platform, token: str | None = None) -> dict[str, str]:
 
 
 async def senflow(env: dict[str, str], *args: str, timeout_s: float = 60.0) -> Ran:
-    proc = await asyncio.create_subprocess_exec(
-        str(BIN / "senflow"),
-        *args,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    try:
-        async with asyncio.timeout(timeout_s):
-            out, err = await proc.communicate()
-    finally:
-        if proc.returncode is None:
-            proc.kill()
-            await proc.wait()
-    assert proc.returncode is not None
-    return Ran(proc.returncode, out.decode(), err.decode())
+    run = await run_senflow(env, *args, timeout_s=timeout_s)
+    return Ran(run.code, run.stdout.decode(), run.stderr)
 
 
 class Tail:

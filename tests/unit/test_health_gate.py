@@ -20,6 +20,7 @@ from senflow.dispatcher.sinks.health_gate import HealthGatedSink
 from senflow.dispatcher.sinks.retrying import RetryingSink
 from tests.support.clock import FakeClock
 from tests.support.deliveries import DESTINATION_ID, a_delivery, a_destination
+from tests.support.fake_batches import FakeBatch
 
 
 @dataclass
@@ -33,18 +34,6 @@ class ScriptedSink:
         self.calls += 1
         if self.failures:
             raise self.failures.pop(0)
-
-
-@dataclass
-class FakeBatch:
-    records: list[tuple[bytes, bytes]] = field(default_factory=list)
-
-    def append(self, *, timestamp: None, key: bytes, value: bytes) -> object:
-        self.records.append((key, value))
-        return object()
-
-    def record_count(self) -> int:
-        return len(self.records)
 
 
 @dataclass

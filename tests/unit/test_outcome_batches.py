@@ -6,23 +6,9 @@ from dataclasses import dataclass, field
 from aiokafka.partitioner import DefaultPartitioner
 
 from senflow.dispatcher.outcome_batches import BatchSender
+from tests.support.fake_batches import FakeBatch
 
 PARTITIONS = list(range(8))
-
-
-@dataclass
-class FakeBatch:
-    room: int
-    records: list[tuple[bytes, bytes]] = field(default_factory=list)
-
-    def append(self, *, timestamp: None, key: bytes, value: bytes) -> object | None:
-        if len(self.records) == self.room:  # as aiokafka's: an empty batch takes any record
-            return None
-        self.records.append((key, value))
-        return object()
-
-    def record_count(self) -> int:
-        return len(self.records)
 
 
 @dataclass

@@ -18,8 +18,9 @@ from paho.mqtt.properties import Properties
 
 from tests.support.api import Api, create_customer, wait_outbox_drained
 from tests.support.mosquitto import MqttBroker, mosquitto
+from tests.support.mqtt_bridge import running_bridge
 from tests.support.platform import Platform
-from tests.support.processes import ServiceProcess, free_port
+from tests.support.processes import ServiceProcess
 
 pytestmark = pytest.mark.e2e
 
@@ -35,29 +36,16 @@ def mqtt_broker() -> Iterator[MqttBroker]:
 
 @pytest.fixture(scope="module")
 def bridge(platform: Platform, mqtt_broker: MqttBroker) -> Iterator[ServiceProcess]:
-    port = str(free_port())
-    run = secrets.token_hex(4)
-    env = {
-        **platform.env,
-        "MQTT_BRIDGE_BROKER_HOST": mqtt_broker.host,
-        "MQTT_BRIDGE_BROKER_PORT": str(mqtt_broker.port),
-        "MQTT_BRIDGE_HTTP_PORT": port,
-        # Its own session on the broker and its own downlink group, whatever else runs.
-        "MQTT_BRIDGE_CLIENT_ID": f"senflow-mqtt-bridge-{run}",
-        "MQTT_BRIDGE_DOWNLINK_GROUP_ID": f"senflow-mqtt-bridge-downlinks-{run}",
-        "MQTT_BRIDGE_RECONNECT_INITIAL_S": "0.2",
-        "MQTT_BRIDGE_RECONNECT_MAX_S": "2",
-    }
-    service = ServiceProcess(
-        "mqtt-bridge",
-        ["senflow-mqtt-bridge"],
-        env,
-        f"http://127.0.0.1:{port}/readyz",
-        platform.router.log_path.with_name("mqtt-bridge-downlinks.log"),
-    )
-    service.start()
-    yield service
-    service.stop()
+    with running_bridge(
+        platform,
+        mqtt_broker,
+        "mqtt-bridge-downlinks.log",
+        # Its own downlink group too, whatever else runs.
+        MQTT_BRIDGE_DOWNLINK_GROUP_ID=f"senflow-mqtt-bridge-downlinks-{secrets.token_hex(4)}",
+        MQTT_BRIDGE_RECONNECT_INITIAL_S="0.2",
+        MQTT_BRIDGE_RECONNECT_MAX_S="2",
+    ) as service:
+        yield service
 
 
 async def mqtt_device(platform: Platform, admin: Api) -> tuple[Api, str, str]:

@@ -18,8 +18,9 @@ from senflow.common.uplinks import MAX_DIRECT_PAYLOAD_BYTES
 from tests.support.api import Api, create_customer, wait_outbox_drained, webhook_flow
 from tests.support.kafka import TopicReader, header
 from tests.support.mosquitto import MqttBroker, mosquitto
+from tests.support.mqtt_bridge import running_bridge
 from tests.support.platform import Platform
-from tests.support.processes import ServiceProcess, free_port
+from tests.support.processes import ServiceProcess
 from tests.support.receiver import WebhookReceiver
 
 pytestmark = pytest.mark.e2e
@@ -44,27 +45,14 @@ def mqtt_broker() -> Iterator[MqttBroker]:
 
 @pytest.fixture(scope="module")
 def bridge(platform: Platform, mqtt_broker: MqttBroker) -> Iterator[ServiceProcess]:
-    port = str(free_port())
-    env = {
-        **platform.env,
-        "MQTT_BRIDGE_BROKER_HOST": mqtt_broker.host,
-        "MQTT_BRIDGE_BROKER_PORT": str(mqtt_broker.port),
-        "MQTT_BRIDGE_HTTP_PORT": port,
-        # Its own session on the broker, whatever another run left there.
-        "MQTT_BRIDGE_CLIENT_ID": f"senflow-mqtt-bridge-{secrets.token_hex(4)}",
-        "MQTT_BRIDGE_RECONNECT_INITIAL_S": "0.2",
-        "MQTT_BRIDGE_RECONNECT_MAX_S": "2",
-    }
-    service = ServiceProcess(
-        "mqtt-bridge",
-        ["senflow-mqtt-bridge"],
-        env,
-        f"http://127.0.0.1:{port}/readyz",
-        platform.router.log_path.with_name("mqtt-bridge.log"),
-    )
-    service.start()  # ready: subscribed, so the broker keeps every message from now on
-    yield service
-    service.stop()
+    with running_bridge(
+        platform,
+        mqtt_broker,
+        "mqtt-bridge.log",
+        MQTT_BRIDGE_RECONNECT_INITIAL_S="0.2",
+        MQTT_BRIDGE_RECONNECT_MAX_S="2",
+    ) as service:
+        yield service
 
 
 @pytest.fixture
