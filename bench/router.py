@@ -3,7 +3,9 @@ LPP and a DIY JavaScript decoder, next to a bare aiokafka pipe measured in the s
 
 The dispatcher is stopped while the router is measured (so the two do not share the
 cores); each run offers all uplinks at once and reads `senflow.deliveries.v1` until every
-uplink's delivery is there. `python -m bench.router [--uplinks N] [--devices D] [--runs R]`
+uplink's delivery is there. With the router's process id, also the uplinks per CPU-second
+the router spent meanwhile (utime + stime from /proc: per core, whatever else runs).
+`python -m bench.router [--uplinks N] [--devices D] [--runs R]`
 """
 
 import argparse
@@ -17,6 +19,7 @@ import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from bench.baselines import faust_pipe, kafka_pipe
+from bench.capacity_cpu import cpu_seconds
 from bench.harness import platform_for_bench
 from senflow.common import topics
 from tests.support.api import (
@@ -115,6 +118,7 @@ async def measure(
     devices: int,
     runs: int,
     cases: tuple[str, ...] = (),
+    router_pid: int | None = None,
 ) -> dict[str, str]:
     results: dict[str, list[float]] = {}
     async with httpx.AsyncClient(base_url=api_url, timeout=30) as client:
@@ -138,7 +142,13 @@ async def measure(
                 )
                 await wait_outbox_drained(database_url)
                 await asyncio.sleep(1.0)  # the router's view follows within a fetch round
+                cpu_before = cpu_seconds(router_pid) if router_pid else None
                 rate, p50, p99 = await _run(bootstrap, dev_euis, set(ids), payload, uplinks)
+                cpu_after = cpu_seconds(router_pid) if router_pid else None
+                if cpu_before is not None and cpu_after is not None and cpu_after > cpu_before:
+                    results.setdefault(
+                        f"router, {name} (uplinks per router CPU-second)", []
+                    ).append(uplinks / (cpu_after - cpu_before))
                 results.setdefault(f"router, {name} (uplinks/s)", []).append(rate)
                 results.setdefault(f"router, {name} p50 (ms)", []).append(p50)
                 results.setdefault(f"router, {name} p99 (ms)", []).append(p99)
@@ -164,6 +174,7 @@ def main() -> None:
                 args.devices,
                 args.runs,
                 tuple(args.case or ()),
+                platform.router.proc.pid if platform.router.proc else None,
             )
         )
     print(f"\n{args.uplinks} uplinks, {args.devices} devices, {args.runs} runs: median (min–max)")
