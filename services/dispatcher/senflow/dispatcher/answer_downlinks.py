@@ -147,7 +147,9 @@ def _ttl_s(value: str | None) -> int | None | Refused:
     text = value.strip()
     if _TTL.fullmatch(text) and 1 <= int(text) <= MAX_DOWNLINK_TTL_S:
         return int(text)
-    return Refused(INVALID_TTL, f"{TTL_HEADER} must be whole seconds from 1 to {MAX_DOWNLINK_TTL_S}")
+    return Refused(
+        INVALID_TTL, f"{TTL_HEADER} must be whole seconds from 1 to {MAX_DOWNLINK_TTL_S}"
+    )
 
 
 def _confirmed(value: str | None) -> bool | Refused:
