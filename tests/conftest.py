@@ -8,6 +8,7 @@ from aiokafka import AIOKafkaProducer
 
 from tests.support import infra
 from tests.support.api import Api
+from tests.support.mosquitto import MqttBroker, mosquitto
 from tests.support.platform import Platform, running_platform
 
 
@@ -46,3 +47,10 @@ async def producer(kafka_bootstrap: str) -> AsyncIterator[AIOKafkaProducer]:
     await p.start()
     yield p
     await p.stop()
+
+
+@pytest.fixture(scope="module")
+def mqtt_broker() -> Iterator[MqttBroker]:
+    """A Mosquitto of the module's own (from Debian's package), for MQTT tests."""
+    with mosquitto() as broker:
+        yield broker

@@ -20,7 +20,7 @@ import pytest
 from senflow.common.senml import network_urn
 from tests.support.api import Api, create_customer, new_destination_secret
 from tests.support.cli import run_senflow
-from tests.support.mosquitto import MqttBroker, mosquitto
+from tests.support.mosquitto import MqttBroker
 from tests.support.mqtt_bridge import running_bridge
 from tests.support.platform import Platform
 from tests.support.processes import ServiceProcess, free_port
@@ -38,12 +38,6 @@ class Ran:
     code: int
     report: dict[str, Any] | None  # the --json summary
     stderr: str
-
-
-@pytest.fixture(scope="module")
-def mqtt_broker() -> Iterator[MqttBroker]:
-    with mosquitto() as broker:
-        yield broker
 
 
 @pytest.fixture(scope="module")

@@ -7,6 +7,7 @@ from typing import Any
 
 import asyncpg
 import httpx
+import pytest
 
 DESTINATION_SECRET_ALPHABET = "Aa1!"
 
@@ -176,3 +177,19 @@ async def wait_outbox_drained(database_url: str, timeout_s: float = 10.0) -> Non
                 await asyncio.sleep(0.02)
     finally:
         await conn.close()
+
+
+async def wait_downlink_status(
+    api: Api, downlink_id: str, *statuses: str, timeout_s: float = 30.0
+) -> dict[str, Any]:
+    """The downlink once its status is one of `statuses` (fails naming the status it has)."""
+    found: dict[str, Any] = {}
+    try:
+        async with asyncio.timeout(timeout_s):
+            while True:
+                found = await api.ok("GET", f"/downlinks/{downlink_id}")
+                if found["status"] in statuses:
+                    return found
+                await asyncio.sleep(0.2)
+    except TimeoutError:
+        pytest.fail(f"downlink {downlink_id} is {found.get('status')}, not {statuses}: {found}")

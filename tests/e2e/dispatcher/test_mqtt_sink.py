@@ -4,7 +4,6 @@ a broker that is down costs every attempt, then a dead letter with the reason.""
 import asyncio
 import json
 import secrets
-from collections.abc import Iterator
 
 import aiomqtt
 import pytest
@@ -14,17 +13,11 @@ from senflow.common import headers as h
 from senflow.common import topics
 from tests.support.api import Api, create_route
 from tests.support.kafka import TopicReader, header, lora_uplink, produce
-from tests.support.mosquitto import MqttBroker, mosquitto
+from tests.support.mosquitto import MqttBroker
 from tests.support.platform import Platform
 from tests.support.processes import free_port
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def mqtt_broker() -> Iterator[MqttBroker]:
-    with mosquitto() as broker:
-        yield broker
 
 
 async def _first_message(

@@ -12,7 +12,6 @@ the command is sent as is, which the executor cannot fail), assert only what the
 registry decides, and accept `executing` where the router may have been first.
 """
 
-import asyncio
 import contextlib
 import json
 import re
@@ -41,13 +40,13 @@ from tests.support.api import (
     new_destination_secret,
     new_dev_eui,
     register_lora_device,
+    wait_downlink_status,
 )
 from tests.support.kafka import TopicReader, header, wait_group_caught_up
 from tests.support.platform import Platform
 
 pytestmark = pytest.mark.e2e
 
-WITHIN_S = 30.0
 SETPOINT = {"senml": [{"n": "setpoint", "u": "Cel", "v": 21.5}]}
 DEFAULT_GROUP = "senflow-registry-downlinks"
 
@@ -61,16 +60,6 @@ async def register_internet_device(api: Api) -> str:
         },
     }
     return str((await api.ok("POST", "/devices", body))["id"])
-
-
-async def wait_status(api: Api, downlink_id: str, *statuses: str) -> dict[str, Any]:
-    """The downlink once its status is one of `statuses`."""
-    async with asyncio.timeout(WITHIN_S):
-        while True:
-            found: dict[str, Any] = await api.ok("GET", f"/downlinks/{downlink_id}")
-            if found["status"] in statuses:
-                return found
-            await asyncio.sleep(0.2)
 
 
 async def registry_caught_up(platform: Platform, *names: str) -> None:
@@ -170,17 +159,17 @@ async def test_reports_and_lora_results_move_a_downlink_once_each(
         dl = downlink["id"]
         executing = report(dl, "executing", payload_hex="0164", f_port=10)
         await publish(producer, topics.DOWNLINK_REPORTS, dl, executing)
-        found = await wait_status(api, dl, "executing")
+        found = await wait_downlink_status(api, dl, "executing")
         # Sent as is (no encoder): the router, had it been first, encoded the same bytes.
         assert (found["payload_hex"], found["f_port"]) == ("0164", 10)
         assert found["executing_at"] is not None
 
         await publish(producer, topics.DOWNLINKS_LORA_RESULTS, dev_eui, lora_result(dl, "sent"))
-        found = await wait_status(api, dl, "sent")
+        found = await wait_downlink_status(api, dl, "sent")
         assert found["sent_at"] is not None and found["finished_at"] is None
         acknowledged = lora_result(dl, "acknowledged")
         await publish(producer, topics.DOWNLINKS_LORA_RESULTS, dev_eui, acknowledged)
-        done = await wait_status(api, dl, "acknowledged")
+        done = await wait_downlink_status(api, dl, "acknowledged")
         assert done["finished_at"] is not None
 
         # Repeated and out of order: nothing changes, no event.
@@ -239,7 +228,7 @@ async def test_a_downlink_not_sent_within_its_time_to_live_expires(
         created = await api.ok(
             "POST", f"/devices/{device_id}/downlinks", {"command": SETPOINT, "ttl_s": 1}
         )
-        expired = await wait_status(api, created["id"], "expired")
+        expired = await wait_downlink_status(api, created["id"], "expired")
         await events.wait_for(
             lambda r: (
                 r.key == created["id"].encode()

@@ -20,12 +20,11 @@ import httpx
 import pytest
 
 from tests.e2e.router.test_http_ingest import IP_PATH, M2M_PATH, new_imei, token
-from tests.support.api import Api, create_customer, wait_outbox_drained
+from tests.support.api import Api, create_customer, wait_downlink_status, wait_outbox_drained
 from tests.support.platform import Platform
 
 pytestmark = pytest.mark.e2e
 
-WITHIN_S = 30.0
 INTERVAL = [{"n": "interval", "v": 60}]
 
 
@@ -67,15 +66,6 @@ async def queue(device: Device, command: dict[str, Any], ttl_s: int = 600) -> st
     return str(created["id"])
 
 
-async def wait_status(api: Api, downlink_id: str, *statuses: str) -> dict[str, Any]:
-    async with asyncio.timeout(WITHIN_S):
-        while True:
-            found: dict[str, Any] = await api.ok("GET", f"/downlinks/{downlink_id}")
-            if found["status"] in statuses:
-                return found
-            await asyncio.sleep(0.2)
-
-
 async def uplink(ingest: httpx.AsyncClient, device: Device, value: float = 21.5) -> httpx.Response:
     body = json.dumps([{"bn": device.urn, "n": "temperature", "u": "Cel", "v": value}]).encode()
     headers = {
@@ -103,7 +93,7 @@ async def uplink_until_downlink(ingest: httpx.AsyncClient, device: Device) -> ht
 
 async def executing(device: Device, *downlink_ids: str) -> None:
     for downlink_id in downlink_ids:
-        await wait_status(device.api, downlink_id, "executing")
+        await wait_downlink_status(device.api, downlink_id, "executing")
 
 
 @pytest.fixture
@@ -125,7 +115,7 @@ async def test_internet_device_gets_its_senml_downlink_with_its_next_uplink_then
     assert answer.headers["Senflow-Downlink-Id"] == downlink_id
     assert answer.headers["Content-Type"] == "application/senml+json"
     assert answer.json() == INTERVAL
-    sent = await wait_status(device.api, downlink_id, "sent", "failed", "expired")
+    sent = await wait_downlink_status(device.api, downlink_id, "sent", "failed", "expired")
     assert sent["status"] == "sent"
     assert sent["sent_at"] is not None
     assert_plain(await uplink(ingest, device))
@@ -148,7 +138,7 @@ async def test_m2m_device_gets_raw_downlinks_as_bytes_oldest_first_one_per_answe
     assert [a.content for a in answers[:2]] == [b"\x01\x64", b"\x02\xff"]
     assert {a.headers["Content-Type"] for a in answers[:2]} == {"application/octet-stream"}
     for downlink_id in (first, second):
-        assert (await wait_status(device.api, downlink_id, "sent"))["status"] == "sent"
+        assert (await wait_downlink_status(device.api, downlink_id, "sent"))["status"] == "sent"
 
 
 async def test_downlink_of_another_customers_device_never_rides_on_this_devices_answer(
@@ -176,5 +166,5 @@ async def test_downlink_past_its_time_to_live_is_never_sent(
 
     for _ in range(3):
         assert_plain(await uplink(ingest, device))
-    expired = await wait_status(device.api, downlink_id, "expired", "sent")
+    expired = await wait_downlink_status(device.api, downlink_id, "expired", "sent")
     assert expired["status"] == "expired"

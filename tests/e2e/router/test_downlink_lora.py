@@ -5,7 +5,6 @@ and acknowledged. A downlink cancelled before the router's report was applied ne
 reaches the network server. A DIY encoder that throws or loops fails its own downlink
 with the reason, and the device's next downlink still goes."""
 
-import asyncio
 import contextlib
 from datetime import UTC, datetime
 from typing import Any
@@ -17,7 +16,13 @@ from aiokafka import AIOKafkaProducer, ConsumerRecord
 from senflow.common import topics
 from senflow.common.downlinks import LoraDownlink, LoraDownlinkResult
 from senflow.common.serde import dumps, loads
-from tests.support.api import Api, create_customer, register_lora_device, wait_outbox_drained
+from tests.support.api import (
+    Api,
+    create_customer,
+    register_lora_device,
+    wait_downlink_status,
+    wait_outbox_drained,
+)
 from tests.support.kafka import TopicReader
 from tests.support.platform import Platform
 
@@ -52,20 +57,6 @@ async def lora_device_in_flows(api: Api, encoder_ids: list[str]) -> tuple[str, s
 async def diy_encoder(api: Api, script: str) -> str:
     body = {"name": "valve", "kind": "encoder", "contract": "ts013", "script": script}
     return str((await api.ok("POST", "/decoders", body))["id"])
-
-
-async def wait_status(api: Api, downlink_id: str, *statuses: str) -> dict[str, Any]:
-    """The downlink once its status is one of `statuses`."""
-    found: dict[str, Any] = {}
-    try:
-        async with asyncio.timeout(WITHIN_S):
-            while True:
-                found = await api.ok("GET", f"/downlinks/{downlink_id}")
-                if found["status"] in statuses:
-                    return found
-                await asyncio.sleep(0.2)
-    except TimeoutError:
-        pytest.fail(f"downlink {downlink_id} is {found.get('status')}, not {statuses}: {found}")
 
 
 def correlated(downlink_id: str) -> Any:
@@ -107,14 +98,14 @@ async def test_a_confirmed_cayenne_downlink_reaches_the_network_server_and_is_ac
     assert (sent.f_port, sent.payload_hex, sent.confirmed) == (1, CAYENNE_BYTES, True)
     assert sent.expires_at == datetime.fromisoformat(created["expires_at"])
 
-    executing = await wait_status(api, downlink_id, "executing")
+    executing = await wait_downlink_status(api, downlink_id, "executing")
     assert (executing["payload_hex"], executing["f_port"]) == (CAYENNE_BYTES, 1)
     assert executing["executing_at"] is not None
 
     await answer(producer, dev_eui, downlink_id, "sent")
-    assert (await wait_status(api, downlink_id, "sent"))["sent_at"] is not None
+    assert (await wait_downlink_status(api, downlink_id, "sent"))["sent_at"] is not None
     await answer(producer, dev_eui, downlink_id, "acknowledged")
-    done = await wait_status(api, downlink_id, "acknowledged")
+    done = await wait_downlink_status(api, downlink_id, "acknowledged")
     assert done["finished_at"] is not None and done["reason"] is None
 
 
@@ -165,7 +156,9 @@ async def test_a_diy_encoder_that_throws_or_loops_fails_only_its_own_downlink(
         ):
             body = {"command": command, "flow_id": flow_id, "ttl_s": 600}
             created = await api.ok("POST", f"/devices/{device_id}/downlinks", body)
-            failed[created["id"]] = await wait_status(api, created["id"], "failed", "executing")
+            failed[created["id"]] = await wait_downlink_status(
+                api, created["id"], "failed", "executing"
+            )
             assert failed[created["id"]]["status"] == "failed"
             assert failed[created["id"]]["reason"].startswith(expected)
         [thrown, looped] = failed.values()
@@ -180,7 +173,7 @@ async def test_a_diy_encoder_that_throws_or_loops_fails_only_its_own_downlink(
         await network_server.stop()
     assert record.key == dev_eui.encode()
     assert loads(LoraDownlink, record.value).payload_hex == CAYENNE_BYTES
-    executing = await wait_status(api, good["id"], "executing")
+    executing = await wait_downlink_status(api, good["id"], "executing")
     assert executing["payload_hex"] == CAYENNE_BYTES
     # The failed downlinks never reached the network server.
     correlation_ids = {orjson.loads(r.value)["correlation_id"] for r in network_server.records}

@@ -16,8 +16,8 @@ import pytest
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
-from tests.support.api import Api, create_customer, wait_outbox_drained
-from tests.support.mosquitto import MqttBroker, mosquitto
+from tests.support.api import Api, create_customer, wait_downlink_status, wait_outbox_drained
+from tests.support.mosquitto import MqttBroker
 from tests.support.mqtt_bridge import running_bridge
 from tests.support.platform import Platform
 from tests.support.processes import ServiceProcess
@@ -26,12 +26,6 @@ pytestmark = pytest.mark.e2e
 
 WITHIN_S = 30.0
 INTERVAL = [{"n": "interval", "v": 60}]
-
-
-@pytest.fixture(scope="module")
-def mqtt_broker() -> Iterator[MqttBroker]:
-    with mosquitto() as broker:
-        yield broker
 
 
 @pytest.fixture(scope="module")
@@ -83,15 +77,6 @@ async def queue(api: Api, device_id: str, command: dict[str, Any]) -> str:
     return str(created["id"])
 
 
-async def wait_status(api: Api, downlink_id: str, *statuses: str) -> dict[str, Any]:
-    async with asyncio.timeout(WITHIN_S):
-        while True:
-            found: dict[str, Any] = await api.ok("GET", f"/downlinks/{downlink_id}")
-            if found["status"] in statuses:
-                return found
-            await asyncio.sleep(0.2)
-
-
 async def next_message(client: aiomqtt.Client) -> aiomqtt.Message:
     async with asyncio.timeout(WITHIN_S):
         return await anext(aiter(client.messages))
@@ -122,7 +107,7 @@ async def test_mqtt_device_gets_its_downlinks_on_its_down_topic_and_they_are_sen
         assert prop(message, "ContentType") == "application/senml+json"
         assert user_properties(message) == {"senflow-downlink-id": senml_id}
         assert 0 < prop(message, "MessageExpiryInterval") <= 600
-        sent = await wait_status(api, senml_id, "sent", "failed", "expired")
+        sent = await wait_downlink_status(api, senml_id, "sent", "failed", "expired")
         assert sent["status"] == "sent"
 
         raw_id = await queue(api, device_id, {"payload_hex": "0164"})
@@ -130,7 +115,7 @@ async def test_mqtt_device_gets_its_downlinks_on_its_down_topic_and_they_are_sen
         assert message.payload == b"\x01\x64"
         assert prop(message, "ContentType") == "application/octet-stream"
         assert user_properties(message) == {"senflow-downlink-id": raw_id}
-        assert (await wait_status(api, raw_id, "sent", "failed"))["status"] == "sent"
+        assert (await wait_downlink_status(api, raw_id, "sent", "failed"))["status"] == "sent"
 
 
 async def test_device_away_in_a_persistent_session_gets_its_downlink_when_it_is_back(
@@ -141,7 +126,7 @@ async def test_device_away_in_a_persistent_session_gets_its_downlink_when_it_is_
         await device.subscribe(f"senflow/devices/{client_id}/down", qos=1)
 
     downlink_id = await queue(api, device_id, {"senml": INTERVAL})
-    await wait_status(api, downlink_id, "sent")  # the broker holds it for the device
+    await wait_downlink_status(api, downlink_id, "sent")  # the broker holds it for the device
 
     async with device_client(mqtt_broker, client_id, persistent=True) as device:
         message = await next_message(device)
@@ -162,7 +147,7 @@ async def test_downlink_of_another_device_is_not_on_this_devices_down_topic(
         await other.subscribe(f"senflow/devices/{other_client_id}/down", qos=1)
         downlink_id = await queue(api, device_id, {"payload_hex": "AA"})
         assert (await next_message(device)).payload == b"\xaa"
-        await wait_status(api, downlink_id, "sent")
+        await wait_downlink_status(api, downlink_id, "sent")
         with pytest.raises(TimeoutError):
             async with asyncio.timeout(1):
                 await anext(aiter(other.messages))

@@ -17,7 +17,7 @@ from senflow.common import topics
 from senflow.common.uplinks import MAX_DIRECT_PAYLOAD_BYTES
 from tests.support.api import Api, create_customer, wait_outbox_drained, webhook_flow
 from tests.support.kafka import TopicReader, header
-from tests.support.mosquitto import MqttBroker, mosquitto
+from tests.support.mosquitto import MqttBroker
 from tests.support.mqtt_bridge import running_bridge
 from tests.support.platform import Platform
 from tests.support.processes import ServiceProcess
@@ -35,12 +35,6 @@ class MqttDevice:
     @property
     def topic(self) -> str:
         return f"senflow/devices/{self.client_id}/up"
-
-
-@pytest.fixture(scope="module")
-def mqtt_broker() -> Iterator[MqttBroker]:
-    with mosquitto() as broker:
-        yield broker
 
 
 @pytest.fixture(scope="module")
