@@ -8,10 +8,11 @@ from ipaddress import ip_network
 import pytest
 from aiohttp.abc import AbstractResolver, ResolveResult
 
+from senflow.common.message_token import message_token
 from senflow.dispatcher.egress import EgressBlocked, EgressPolicy, GuardedResolver
 from senflow.dispatcher.errors import EgressRefused
 from senflow.dispatcher.sinks.https import is_retriable
-from senflow.dispatcher.sinks.payload import message_token, signature
+from senflow.dispatcher.sinks.payload import signature
 from senflow.dispatcher.sinks.retrying import RetryingSink
 
 

@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 import cbor2
 import pytest
 
-from senflow.router.ingest.pack import BadPack, check_pack, identify, token_matches
+from senflow.common.message_token import token_matches
+from senflow.router.ingest.pack import BadPack, check_pack, identify
 
 UUID = "3f2504e0-4f89-41d3-9a0c-0305e82c3301"
 IMEI = "356938035643809"

@@ -1,21 +1,19 @@
 """`senflow simulate`'s payloads: what each device type sends, and that the platform's own
 decoders and ingest checks accept it."""
 
-import hashlib
 import json
 from datetime import UTC, datetime
 
 from senflow.cli.simulate_payloads import (
     cayenne_lpp,
     lora_uplink,
-    message_token,
     reading,
     senml_pack,
 )
 from senflow.codecs.base import DecodeContext, DecodeInput
 from senflow.codecs.cayenne_lpp import CAYENNE_LPP
 from senflow.common.uplinks import LoraUplink
-from senflow.router.ingest.pack import check_pack, identify, token_matches
+from senflow.router.ingest.pack import check_pack, identify
 
 AT = datetime(2026, 11, 25, 10, 32, 30, 500000, tzinfo=UTC)
 
@@ -55,10 +53,3 @@ def test_senml_pack_names_the_device_and_passes_the_ingest_checks() -> None:
     ]
     assert identify("INTERNET", body) == "3f2504e0-4f89-41d3-9a0c-0305e82c3301"
     check_pack("INTERNET", "3f2504e0-4f89-41d3-9a0c-0305e82c3301", body, AT)
-
-
-def test_message_token_is_what_the_ingest_expects() -> None:
-    body, secret = b'[{"bn":"urn:dev:IMEI:490154203237518:","n":"t","v":1}]', "s3cret" * 6
-    token = message_token(body, secret)
-    assert token == hashlib.sha256(body + secret.encode()).hexdigest()
-    assert token_matches(body, secret, token)

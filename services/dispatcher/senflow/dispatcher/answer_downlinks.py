@@ -12,8 +12,6 @@ holder of the destination's secret can command its devices. Optional headers:
 nothing is requested.
 """
 
-import hashlib
-import hmac
 import re
 import uuid
 from dataclasses import dataclass
@@ -24,12 +22,12 @@ from pydantic import ValidationError
 
 from senflow.common.deliveries import Delivery
 from senflow.common.downlinks import MAX_DOWNLINK_TTL_S, DownlinkCommand, DownlinkRequest
+from senflow.common.message_token import TOKEN_HEADER, token_matches
 from senflow.common.senml import SenmlRecord
 
 MEDIA_TYPE = "application/senml+json"
 COMMAND_STATUSES = frozenset({200, 201})
 MAX_ANSWER_BYTES = 16 * 1024
-TOKEN_HEADER = "Things-Message-Token"
 TTL_HEADER = "Senflow-Downlink-Ttl"
 CONFIRMED_HEADER = "Senflow-Downlink-Confirmed"
 
@@ -38,7 +36,6 @@ CONFIRMED_HEADER = "Senflow-Downlink-Confirmed"
 REQUEST_NAMESPACE = uuid.UUID("2413ec79-d31b-4ea6-b9ad-8017431c4ab1")
 
 # Why an answer's command was refused: a bounded set (a metric label).
-NO_SECRET = "no-secret"
 UNREADABLE = "unreadable"
 TOO_LARGE = "too-large"
 TOKEN_MISSING = "token-missing"
@@ -47,7 +44,6 @@ INVALID_TTL = "invalid-ttl"
 INVALID_CONFIRMED = "invalid-confirmed"
 INVALID_SENML = "invalid-senml"
 
-_HEX_SHA256 = re.compile(r"[0-9A-Fa-f]{64}")
 _TTL = re.compile(r"[0-9]{1,7}")
 
 
@@ -55,7 +51,6 @@ _TTL = re.compile(r"[0-9]{1,7}")
 class Answer:
     """What the sink read of an answer that offers a command."""
 
-    status: int
     body: bytes  # at most MAX_ANSWER_BYTES + 1: one byte more says it is too large
     token: str | None = None
     ttl: str | None = None
@@ -83,7 +78,7 @@ def offers_command(status: int, content_type: str | None) -> bool:
     return status in COMMAND_STATUSES and media_type == MEDIA_TYPE
 
 
-def command_of(answer: Answer, secret: str | None) -> Command | Refused | None:
+def command_of(answer: Answer, secret: str) -> Command | Refused | None:
     """The command the answer asks for; `Refused` with why; None when its body is empty."""
     size = max(len(answer.body), answer.declared_length or 0)
     if size > MAX_ANSWER_BYTES:
@@ -92,8 +87,6 @@ def command_of(answer: Answer, secret: str | None) -> Command | Refused | None:
         return Refused(UNREADABLE, answer.unreadable)
     if not answer.body:
         return None
-    if secret is None:
-        return Refused(NO_SECRET, "the destination has no secret to verify the answer with")
     if not answer.token:
         return Refused(TOKEN_MISSING, f"no {TOKEN_HEADER}")
     if not token_matches(answer.body, secret, answer.token):
@@ -108,18 +101,6 @@ def command_of(answer: Answer, secret: str | None) -> Command | Refused | None:
     if isinstance(command, Refused):
         return command
     return Command(command, confirmed, ttl_s)
-
-
-def answer_token(body: bytes, secret: str) -> str:
-    """What a destination sends as `Things-Message-Token` with `body`."""
-    return hashlib.sha256(body + secret.encode()).hexdigest()
-
-
-def token_matches(body: bytes, secret: str, token: str) -> bool:
-    given = token.strip()
-    if not _HEX_SHA256.fullmatch(given):
-        return False
-    return hmac.compare_digest(given.lower(), answer_token(body, secret))
 
 
 def request_id_of(delivery_id: str) -> str:

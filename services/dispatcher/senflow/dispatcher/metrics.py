@@ -62,7 +62,7 @@ ANSWER_DOWNLINKS = Counter(
     "HTTPS answers that offered a downlink command (200/201, application/senml+json), by"
     " result: requested (published for the registry), not-published (Kafka did not take"
     " it), or why it was refused (too-large, token-missing, token-mismatch, invalid-senml,"
-    " invalid-ttl, invalid-confirmed, unreadable, no-secret).",
+    " invalid-ttl, invalid-confirmed, unreadable).",
     ["result"],
 )
 

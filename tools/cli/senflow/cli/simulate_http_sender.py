@@ -8,9 +8,10 @@ import aiohttp
 
 from senflow.cli.simulate_devices import SimDevice
 from senflow.cli.simulate_errors import TargetUnreachable
-from senflow.cli.simulate_payloads import message_token, senml_pack
+from senflow.cli.simulate_payloads import senml_pack
 from senflow.cli.simulate_summary import Outcome
 from senflow.common.events import NetworkType
+from senflow.common.message_token import TOKEN_HEADER, message_token
 
 PATHS: dict[NetworkType, str] = {
     "INTERNET": "/ingestion/ip/senml/v1",
@@ -57,7 +58,7 @@ class IngestSender:
         body = senml_pack(device.urn, seq, datetime.now(UTC))
         headers = {
             "Content-Type": "application/senml+json",
-            "Things-Message-Token": message_token(body, device.secret),
+            TOKEN_HEADER: message_token(body, device.secret),
         }
         started = time.perf_counter()
         try:

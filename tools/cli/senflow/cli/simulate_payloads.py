@@ -9,7 +9,6 @@ reproducible: temperature 20.0-24.9 Cel, humidity 40-59 %RH.
   (`bt`), the two readings and the sequence number (`seq`), for the `senml` decoder.
 """
 
-import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
@@ -66,8 +65,3 @@ def senml_pack(urn: str, seq: int, at: datetime) -> bytes:
         {"n": "seq", "v": seq},
     ]
     return json.dumps(records, separators=(",", ":")).encode()
-
-
-def message_token(body: bytes, secret: str) -> str:
-    """`Things-Message-Token`: lowercase hex sha256 of the body bytes and the shared secret."""
-    return hashlib.sha256(body + secret.encode()).hexdigest()

@@ -14,11 +14,11 @@ from datetime import datetime
 import aiohttp
 
 from senflow.common.deliveries import Delivery
+from senflow.common.message_token import TOKEN_HEADER
 from senflow.dispatcher import metrics
 from senflow.dispatcher.answer_downlinks import (
     CONFIRMED_HEADER,
     MAX_ANSWER_BYTES,
-    TOKEN_HEADER,
     TTL_HEADER,
     Answer,
     Refused,
@@ -49,7 +49,6 @@ async def read_answer(resp: aiohttp.ClientResponse, head: bytes) -> Answer | Non
     except (TimeoutError, aiohttp.ClientError) as err:
         unreadable = f"the body could not be read: {type(err).__name__}"
     return Answer(
-        status=resp.status,
         body=body,
         token=resp.headers.get(TOKEN_HEADER),
         ttl=resp.headers.get(TTL_HEADER),
@@ -62,7 +61,7 @@ async def read_answer(resp: aiohttp.ClientResponse, head: bytes) -> Answer | Non
 async def forward_command(
     answer: Answer,
     delivery: Delivery,
-    secret: str | None,
+    secret: str,
     requester: DownlinkRequester,
     now: datetime,
 ) -> None:

@@ -14,6 +14,7 @@ from senflow.codecs.format_script import FORMAT_LIMITS, JSON_TYPE, FormatScript
 from senflow.codecs.script_engine import ScriptFailed, ScriptLimits
 from senflow.common.deliveries import Delivery
 from senflow.common.events import DestinationSnapshot
+from senflow.common.message_token import TOKEN_HEADER, message_token
 from senflow.dispatcher.errors import DeliveryFailed
 
 
@@ -83,10 +84,6 @@ class Bodies:
             return f"the format script does not compile: {err.reason}"
 
 
-def message_token(body: bytes, secret: str) -> str:
-    return hashlib.sha256(body + secret.encode()).hexdigest()
-
-
 def signature(body: bytes, secret: str, timestamp: int) -> str:
     mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
     return f"t={timestamp},v1={mac.hexdigest()}"
@@ -111,7 +108,7 @@ def https_headers(
         "Senflow-Attempt": str(attempt),
     }
     if secret is not None:
-        headers["Things-Message-Token"] = message_token(body, secret)
+        headers[TOKEN_HEADER] = message_token(body, secret)
         headers["Senflow-Signature"] = signature(
             body, secret, int(time.time() if now is None else now)
         )

@@ -29,6 +29,7 @@ from aiokafka.errors import KafkaError
 
 from senflow.common import headers as h
 from senflow.common import topics
+from senflow.common.message_token import TOKEN_HEADER, token_matches
 from senflow.common.serde import dumps
 from senflow.common.uplinks import MAX_DIRECT_PAYLOAD_BYTES, DeviceUplink, DirectNetworkType
 from senflow.router.ingest import metrics
@@ -41,12 +42,10 @@ from senflow.router.ingest.pack import (
     BadPack,
     check_pack,
     identify,
-    token_matches,
 )
 
 log = logging.getLogger(__name__)
 
-TOKEN_HEADER = "Things-Message-Token"
 RETRY_AFTER_S = 5
 # Message ids derived from a device's Idempotency-Key.
 _IDEMPOTENCY_NS = uuid.UUID("0b5e1f47-3c2d-4f7a-9b61-2a7e8d9c4f10")

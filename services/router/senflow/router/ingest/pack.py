@@ -6,8 +6,6 @@ A device identifies itself by the base name of its pack's first record, as in KP
 must lie under that device's URN, so an authenticated device cannot speak for another.
 """
 
-import hashlib
-import hmac
 import uuid
 from datetime import datetime
 
@@ -66,11 +64,3 @@ def check_pack(
         # Case-insensitive: the URN's identifier may be written in either case.
         if record.bn is not None and not record.bn.lower().startswith(urn.lower()):
             raise BadPack(f"record {index}: bn must start with {urn}")
-
-
-def token_matches(body: bytes, secret: str, token: str) -> bool:
-    """Whether `token` is hex(sha256(body + secret)), compared in constant time."""
-    expected = hashlib.sha256(body + secret.encode()).hexdigest().encode()
-    # Bytes: compare_digest refuses non-ASCII text, and a header may carry anything.
-    given = token.strip().lower().encode("utf-8", "surrogateescape")
-    return hmac.compare_digest(expected, given)
