@@ -187,3 +187,8 @@ def test_a_time_to_live_is_refused_when_outside_the_bounds(asked: int) -> None:
     with pytest.raises(InvalidField) as err:
         TtlPolicy(3600, 7200).ttl_s(asked)
     assert field_of(err) == "ttl_s"
+
+
+def test_a_requested_time_to_live_is_defaulted_or_cut_to_the_most_allowed() -> None:
+    policy = TtlPolicy(3600, 7200)
+    assert [policy.clamped_s(asked) for asked in (None, 60, 7200, 99_999)] == [3600, 60, 7200, 7200]

@@ -3,10 +3,11 @@ status: what each asks for, and which the status machine lets through (a repeate
 of order one changes nothing). Pure."""
 
 from datetime import UTC, datetime
+from typing import get_args
 
 import pytest
 
-from senflow.common.downlinks import DownlinkReport, LoraDownlinkResult
+from senflow.common.downlinks import DownlinkReport, DownlinkStatus, LoraDownlinkResult
 from senflow.registry.domain.downlink_status import (
     EVENT_TYPES,
     NOT_ALLOWED,
@@ -52,12 +53,18 @@ def test_a_lora_result_speaks_for_a_lora_downlink_only() -> None:
         ("queued", "executing"),
         ("queued", "failed"),
         ("executing", "sent"),
-        ("queued", "sent"),  # the network server's result read ahead of the router's report
         ("executing", "failed"),
     ],
 )
 def test_a_report_applies_when_it_moves_the_status_forward(current: str, to: str) -> None:
     assert refusal(current, "KPNLORA", StatusChange(DOWNLINK, to)) is None  # type: ignore[arg-type]
+
+
+def test_only_the_network_server_may_send_a_downlink_still_queued() -> None:
+    # Its result can be read before the router's `executing` report; a worker's cannot.
+    lora_sent = LoraDownlinkResult(correlation_id=DOWNLINK, result="sent", at=AT)
+    assert refusal("queued", "KPNLORA", from_lora_result(lora_sent)) is None
+    assert refusal("queued", "KPNLORA", from_report(report("sent"))) == NOT_ALLOWED
 
 
 @pytest.mark.parametrize("result", ["acknowledged", "failed"])
@@ -100,6 +107,8 @@ def test_a_report_changes_nothing_when_repeated_late_or_out_of_order(current: st
 
 
 def test_every_status_has_a_past_tense_event() -> None:
+    assert set(EVENT_TYPES) == set(get_args(DownlinkStatus))
+    # The names are a wire contract (consumers of senflow.downlinks.v1 match on them).
     assert EVENT_TYPES == {
         "queued": "DownlinkQueued",
         "executing": "DownlinkExecuting",

@@ -375,6 +375,19 @@ async def test_a_destinations_request_makes_one_downlink_even_when_delivered_twi
         assert missing.status_code == 404
     assert await metric(platform, not_owned) >= refused_before + 1
 
+    # Redelivered after the device was deactivated: still a duplicate, not a refusal.
+    duplicate = 'senflow_registry_downlink_requests_skipped_total{reason="duplicate"}'
+    invalid = 'senflow_registry_downlink_requests_skipped_total{reason="invalid-command"}'
+    duplicates_before, invalid_before = (
+        await metric(platform, duplicate),
+        await metric(platform, invalid),
+    )
+    await api.ok("PATCH", f"/devices/{device_id}", {"status": "deactivated"})
+    await publish(producer, topics.DOWNLINK_REQUESTS, device_id, request)
+    await registry_caught_up(platform, topics.DOWNLINK_REQUESTS)
+    assert await metric(platform, duplicate) == duplicates_before + 1
+    assert await metric(platform, invalid) == invalid_before
+
 
 async def test_unsent_downlinks_fail_when_their_devices_identity_changes_or_goes(
     platform: Platform, admin: Api

@@ -37,6 +37,7 @@ from senflow.common.senml import SenmlRecord
 
 LORA: NetworkType = "KPNLORA"  # the network whose downlinks go through a network server
 MAX_DOWNLINK_TTL_S = 7 * 24 * 3600  # the longest a downlink may wait to be sent
+MAX_REASON = 1000  # characters of a failure reason, in reports and snapshots
 # A command travels in every change event of its downlink (the outbox, Kafka, each
 # worker's memory): bounded like a destination's answer, 16 KiB as compact JSON. A data
 # object's nesting is bounded too: JSON parsers and encoders refuse deep nesting (pydantic
@@ -50,9 +51,7 @@ DownlinkStatus = Literal[
 FINAL_STATUSES: frozenset[str] = frozenset({"acknowledged", "failed", "expired", "cancelled"})
 
 _NEXT: dict[str, frozenset[str]] = {
-    # queued → sent: the LoRa network server's `sent` (on its own topic) can be read before
-    # the router's `executing` report; the late `executing` is then ignored.
-    "queued": frozenset({"executing", "sent", "failed", "expired", "cancelled"}),
+    "queued": frozenset({"executing", "failed", "expired", "cancelled"}),
     "executing": frozenset({"sent", "failed", "expired"}),
     "sent": frozenset({"acknowledged", "failed"}),
 }
@@ -169,7 +168,7 @@ class DownlinkReport(Contract):
 
     downlink_id: str
     status: Literal["executing", "sent", "acknowledged", "failed"]
-    reason: Annotated[str | None, Field(max_length=1000)] = None
+    reason: Annotated[str | None, Field(max_length=MAX_REASON)] = None
     payload_hex: Annotated[str | None, Field(pattern=HEX)] = None
     f_port: LORA_F_PORT | None = None
     reported_at: AwareDatetime
@@ -200,7 +199,7 @@ class LoraDownlinkResult(Contract):
 
     correlation_id: str
     result: Literal["sent", "acknowledged", "failed"]
-    reason: Annotated[str | None, Field(max_length=1000)] = None
+    reason: Annotated[str | None, Field(max_length=MAX_REASON)] = None
     at: AwareDatetime
 
 

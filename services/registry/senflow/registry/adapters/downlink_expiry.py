@@ -5,11 +5,11 @@ advisory lock (`DownlinkUpdates.expire_due`), so one replica sweeps at a time an
 one's turn is simply taken by the next. Postgres away: the round is logged and skipped.
 """
 
-import asyncio
 import logging
 from typing import Protocol
 
 from senflow.registry.adapters.background import BackgroundTask
+from senflow.registry.adapters.keep_running import keep_running
 
 log = logging.getLogger(__name__)
 
@@ -43,10 +43,8 @@ class DownlinkExpiry:
                 return total
 
     async def _run(self) -> None:
-        while True:
-            try:
-                if expired := await self.sweep():
-                    log.info("expired %d downlink(s) not sent within their time to live", expired)
-            except Exception as err:  # noqa: BLE001 - the next round tries again
-                log.warning("downlink expiry round skipped: %s: %s", type(err).__name__, err)
-            await asyncio.sleep(self._interval_s)
+        await keep_running(self._round, name="downlink expiry", retry_s=self._interval_s, log=log)
+
+    async def _round(self) -> None:
+        if expired := await self.sweep():
+            log.info("expired %d downlink(s) not sent within their time to live", expired)

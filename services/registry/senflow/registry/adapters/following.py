@@ -7,7 +7,6 @@ consumer group, nothing committed) handed to `apply`, and after a failure from t
 record not yet handed over.
 """
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import TypeAlias
@@ -15,6 +14,7 @@ from typing import TypeAlias
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
 from senflow.registry.adapters.background import BackgroundTask
+from senflow.registry.adapters.keep_running import keep_running
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +26,7 @@ SeekFresh: TypeAlias = Callable[[AIOKafkaConsumer, list[TopicPartition]], Awaita
 class Retrying:
     """`start()` returns at once; `stop()` cancels the attempt in progress, idempotent.
 
-    `what` completes "cannot …" in the warning logged (on `logger`) when an attempt fails.
+    `what` names the work in the warning logged (on `logger`) when an attempt fails.
     An attempt that returns is started again after `retry_s` too.
     """
 
@@ -50,12 +50,8 @@ class Retrying:
         await self._background.stop()
 
     async def _run(self) -> None:
-        while True:
-            try:
-                await self._attempt()
-            except Exception as err:  # noqa: BLE001 - optional: keep serving, retry
-                self._log.warning("cannot %s (retrying): %r", self._what, err)
-            await asyncio.sleep(self._retry_s)
+        # Optional work: whatever stops an attempt, the API keeps serving and it is retried.
+        await keep_running(self._attempt, name=self._what, retry_s=self._retry_s, log=self._log)
 
 
 async def from_beginning(consumer: AIOKafkaConsumer, partitions: list[TopicPartition]) -> None:

@@ -1,6 +1,6 @@
-"""The loop around the registry's background Kafka readers (the activity recorder, the
-downlink consumer): whatever stops a round, the next starts `retry_s` later, until the
-task is cancelled."""
+"""The loop around the registry's background work (the outbox relay, the activity
+recorder, the downlink consumer and expiry, the topic followers): whatever stops a round,
+the next starts `retry_s` later, until the task is cancelled."""
 
 import asyncio
 import logging

@@ -32,6 +32,7 @@ from aiokafka.errors import (
 from senflow.common import headers as h
 from senflow.registry import metrics
 from senflow.registry.adapters.background import BackgroundTask
+from senflow.registry.adapters.keep_running import keep_running
 from senflow.registry.adapters.outbox import OutboxRow, PostgresOutboxRows
 
 log = logging.getLogger(__name__)
@@ -87,15 +88,7 @@ class OutboxRelay:
 
     async def _run(self) -> None:
         # Survive Kafka or Postgres being away: rows wait in the outbox until both are back.
-        while True:
-            try:
-                await self._lead()
-            except asyncio.CancelledError:
-                raise
-            except Exception as err:  # noqa: BLE001 - any failure: back off and retry
-                self.is_leader = False
-                log.warning("outbox relay paused: %s: %s", type(err).__name__, err)
-                await asyncio.sleep(1.0)
+        await keep_running(self._lead, name="outbox relay", retry_s=1.0, log=log)
 
     async def _lead(self) -> None:
         conn: asyncpg.Connection = await asyncpg.connect(self._dsn)

@@ -24,6 +24,11 @@ class TtlPolicy:
             raise InvalidField("ttl_s", f"must be 1 to {self.max_s} seconds, not {asked}")
         return asked
 
+    def clamped_s(self, asked: int | None) -> int:
+        """As `ttl_s`, but a time to live above the most allowed is cut to it (for requests
+        that cannot be answered with an error: a destination's answer)."""
+        return min(asked or self.default_s, self.max_s)
+
 
 @dataclass(frozen=True)
 class FlowEncoders:

@@ -108,6 +108,10 @@ def refusal(current: str, network_type: str, change: StatusChange) -> str | None
         return WRONG_NETWORK
     if current == "sent" and not change.from_network_server:
         return NOT_ALLOWED  # a worker's word comes too late: the network has spoken
+    if current == "queued" and change.status == "sent" and change.from_network_server:
+        # The LoRa network server's `sent` (on its own topic) read before the router's
+        # `executing` report; the late report then only brings the bytes.
+        return None
     if not can_move(current, change.status):
         return NOT_ALLOWED
     return None

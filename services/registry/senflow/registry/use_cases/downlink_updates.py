@@ -68,13 +68,17 @@ class DownlinkUpdates(UseCases):
         if rows.as_uuid(req.request_id) is None:
             return Outcome(INVALID_RECORD, f"request_id {req.request_id!r} is not a UUID")
         now = datetime.now(UTC)
-        ttl = timedelta(seconds=req.ttl_s or self._ttl.default_s)
-        expires_at = min(req.requested_at, now) + min(ttl, timedelta(seconds=self._ttl.max_s))
+        ttl = timedelta(seconds=self._ttl.clamped_s(req.ttl_s))
+        expires_at = min(req.requested_at, now) + ttl
         if expires_at <= now:
             return Outcome(EXPIRED, f"its time to live ended at {expires_at.isoformat()}")
         new = NewDownlink(req.command, req.confirmed)
         try:
             async with self._transaction() as conn:
+                # A redelivered request is a duplicate, whatever changed since (a device
+                # deactivated later must not make it look refused).
+                if await rows.read(conn, req.request_id, None) is not None:
+                    return Outcome(DUPLICATE, f"downlink {req.request_id} exists")
                 cid = req.customer_id
                 if rows.as_uuid(cid) is None or not await store.owned_ids(
                     conn, "destinations", (req.destination_id,), cid

@@ -74,7 +74,7 @@ def create_app(
     app.add_middleware(
         BodySizeLimit,
         max_bytes=max_body_bytes,
-        larger={("POST", "/devices/import"): max(MAX_IMPORT_BYTES, max_body_bytes)},
+        larger={("POST", "/devices/import"): MAX_IMPORT_BYTES},
     )
     app.include_router(routes.router)
     _declare_extra_components(app)
