@@ -14,7 +14,15 @@ from dataclasses import dataclass
 from bench.baselines import faust_pipe, http_posts, kafka_pipe
 from bench.capacity_cpu import CpuMeter, kafka_broker_pid
 from bench.capacity_freshness import freshness_ms
-from bench.capacity_load import DELIVERIES_PER_UPLINK, Load, Sinks, Step, drain, run_step
+from bench.capacity_load import (
+    DELIVERIES_PER_UPLINK,
+    Load,
+    Sinks,
+    Step,
+    drain,
+    percentiles_ms,
+    run_step,
+)
 from bench.capacity_report import Results
 from bench.capacity_setup import PAYLOAD_HEX, Fleet
 from bench.capacity_workers import Workers, work_done
@@ -110,12 +118,10 @@ class Bench:
             trials,
             PAYLOAD_HEX,
         )
-        ordered = sorted(ms)
+        p50, _, p99 = percentiles_ms([m / 1000 for m in ms])
         row = "registry change → first uplink routed with it"
-        self.results.add("freshness", row, "p50 (ms)", ordered[len(ordered) // 2])
-        self.results.add(
-            "freshness", row, "p99 (ms)", ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))]
-        )
+        self.results.add("freshness", row, "p50 (ms)", p50)
+        self.results.add("freshness", row, "p99 (ms)", p99)
         await asyncio.to_thread(self.memory)
 
     async def settle(self, load: Load, routed_only: bool = False) -> None:

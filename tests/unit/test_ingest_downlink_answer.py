@@ -206,7 +206,11 @@ async def test_take_gives_nothing_when_the_view_stopped_following(
     assert await h.take(DEVICE, "INTERNET") is None
 
 
-def test_unreadable_downlink_event_is_skipped() -> None:
+async def test_unreadable_downlink_event_is_skipped() -> None:
     h = handout(FakeProducer())
     h.apply(topics.DOWNLINKS, b"dl-2", orjson.dumps({"not": "an event"}))
     h.apply(topics.DOWNLINKS, None, b"{}")
+    # What was held before is still held, and the bad records added nothing.
+    taken = await h.take(DEVICE, "INTERNET")
+    assert taken is not None and taken.id == "dl-1"
+    assert await h.take(DEVICE, "INTERNET") is None

@@ -154,6 +154,15 @@ def test_expired_downlink_is_never_claimed_and_is_let_go(
     assert len(pending) == 1
 
 
+def test_a_devices_expired_downlinks_are_let_go_and_counted_when_another_arrives(
+    pending: PendingDownlinks, drops: list[str]
+) -> None:
+    pending.apply("a", event("a", 2, ttl_s=60), NOW)
+    pending.apply("b", event("b", 2, created_s=1), NOW + timedelta(seconds=60))
+    assert (len(pending), drops) == (1, ["expired"])
+    assert claim(pending, at=NOW + timedelta(seconds=60)) == "b"
+
+
 def test_downlink_already_expired_when_it_arrives_is_not_held(
     pending: PendingDownlinks, drops: list[str]
 ) -> None:
@@ -211,6 +220,7 @@ def test_ingest_holds_at_most_its_total_and_makes_room_from_expired_when_full(
     later = NOW + timedelta(seconds=30)  # "a" expired: room for another
     pending.apply("d", event("d", 2, device_id="d4"), later)
     assert len(pending) == 2
+    assert drops == ["ingest-full", "expired"]  # the room made is counted as expired
     assert pending.claim("d4", CUSTOMER, "INTERNET", later) is not None
 
 

@@ -167,7 +167,7 @@ class DownlinkExecutor:
         if plan.failed:
             log.warning("downlink %s failed: %s", downlink.id, plan.report.reason, extra=fields)
             return
-        encoder = plan.encoder_id or "none"
+        encoder = plan.downlink.encoder_id or "none"
         log.info("downlink %s executing (encoder %s)", downlink.id, encoder, extra=fields)
         for warning in plan.warnings:
             log.info("downlink %s encoded with a warning: %s", downlink.id, warning, extra=fields)

@@ -21,6 +21,7 @@ from senflow.codecs.encode_base import EncodeContext, EncodeInput, Encoder
 from senflow.codecs.errors import EncodeFailed
 from senflow.common.downlinks import (
     LORA,
+    MAX_REASON,
     DownlinkCommand,
     DownlinkReport,
     DownlinkSnapshot,
@@ -29,7 +30,6 @@ from senflow.common.downlinks import (
 from senflow.common.senml import URN_SCHEMES, device_urn
 
 REPORTER = "router"
-MAX_REASON = 1000  # DownlinkReport.reason's bound
 UNKNOWN_ENCODER = "unknown-encoder"
 UNSUPPORTED_NETWORK = "unsupported-network"
 INTERNAL_ERROR = "internal-error"
@@ -48,7 +48,6 @@ class Execution:
 
     downlink: DownlinkSnapshot
     report: DownlinkReport
-    encoder_id: str | None = None
     warnings: tuple[str, ...] = ()
 
     @property
@@ -118,7 +117,7 @@ def execute(downlink: DownlinkSnapshot, encoder_of: EncoderLookup, now: datetime
     payload_hex = output.payload.hex().upper()
     f_port = output.f_port if lora else None
     report = _report(downlink, now, "executing", payload_hex=payload_hex, f_port=f_port)
-    return Execution(downlink, report, encoder_id=downlink.encoder_id, warnings=output.warnings)
+    return Execution(downlink, report, warnings=output.warnings)
 
 
 def encode_input(command: DownlinkCommand) -> EncodeInput:
@@ -133,7 +132,7 @@ def encode_input(command: DownlinkCommand) -> EncodeInput:
 def failure(downlink: DownlinkSnapshot, now: datetime, reason: str, detail: str) -> Execution:
     """The downlink failed: a `failed` report saying `<reason>: <detail>`, nothing else."""
     report = _report(downlink, now, "failed", reason=f"{reason}: {detail}"[:MAX_REASON])
-    return Execution(downlink, report, encoder_id=downlink.encoder_id)
+    return Execution(downlink, report)
 
 
 def _report(

@@ -98,8 +98,7 @@ class PendingDownlinks:
         """The device's oldest downlink not expired and not claimed already, now claimed."""
         for pending in list(self._by_device.get((device_id, network_type), ())):
             if pending.expires_at <= now:
-                self._let_go(pending.id, pending.version)
-                self._on_drop(EXPIRED)
+                self._expire(pending)
             elif pending.id not in self._claimed and pending.customer_id == customer_id:
                 self._claimed.add(pending.id)
                 return pending
@@ -125,8 +124,8 @@ class PendingDownlinks:
         key = (downlink.device_id, downlink.network_type)
         queue = self._by_device.get(key, [])
         for stale in [p for p in queue if p.expires_at <= now]:
-            self._let_go(stale.id, stale.version)
-        queue = self._by_device.get(key, [])
+            self._expire(stale)
+        queue = self._by_device.get(key, [])  # emptied queues are removed
         if len(queue) >= self._max_per_device:
             self._on_drop(DEVICE_FULL)
             return
@@ -151,7 +150,12 @@ class PendingDownlinks:
 
     def _drop_expired(self, now: datetime) -> None:
         for pending in [p for p in self._by_id.values() if p.expires_at <= now]:
-            self._let_go(pending.id, pending.version)
+            self._expire(pending)
+
+    def _expire(self, pending: PendingDownlink) -> None:
+        """Let an expired downlink go, counted (the registry marks it expired)."""
+        self._let_go(pending.id, pending.version)
+        self._on_drop(EXPIRED)
 
     def _let_go(self, downlink_id: str, version: int | None = None) -> None:
         self._remove(downlink_id)

@@ -48,7 +48,7 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.errors import KafkaError
 
 from senflow.common import topics
-from senflow.common.downlinks import DownlinkReport
+from senflow.common.downlinks import MAX_REASON, DownlinkReport
 from senflow.common.errors import ContractError
 from senflow.common.serde import dumps
 from senflow.router.downlink_payload import DevicePayload
@@ -127,8 +127,11 @@ class DownlinkRelay:
             batches = await consumer.getmany(
                 timeout_ms=max(1, int(timeout_s * 1000)), max_records=200
             )
+            # One deadline for the whole poll, not one per partition: 8 partitions' worth
+            # of slow publishes would outlast the consumer's max poll interval.
+            deadline = loop.time() + self._max_batch_s
             for tp, records in batches.items():
-                progress = await self.handle(records, stopping)
+                progress = await self.handle(records, stopping, deadline)
                 if progress.next_offset is not None:
                     await _commit(consumer, tp, progress.next_offset)
                 if progress.next_offset is not None and progress.unfinished:
@@ -140,9 +143,11 @@ class DownlinkRelay:
                 if stopping.is_set():
                     return
 
-    async def handle(self, records: Sequence[Record], stopping: asyncio.Event) -> Progress:
+    async def handle(
+        self, records: Sequence[Record], stopping: asyncio.Event, deadline: float | None = None
+    ) -> Progress:
         """Handle one partition's records in order, up to the first that waits for the
-        broker, or `max_batch_s` of work, or stopping.
+        broker, or the `deadline` (loop time; default `max_batch_s` from now), or stopping.
 
         What is left unfinished is committed up to the first record not handled: it is read
         again there (a superseded record before it is covered by its later one).
@@ -150,7 +155,8 @@ class DownlinkRelay:
         if not records:
             return Progress(None)
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + self._max_batch_s
+        if deadline is None:
+            deadline = loop.time() + self._max_batch_s
         for record in latest_per_key(records):
             if stopping.is_set() or loop.time() > deadline:
                 return Progress(int(record.offset), unfinished=True)
@@ -240,7 +246,7 @@ class DownlinkRelay:
         report = DownlinkReport(
             downlink_id=downlink_id,
             status=status,
-            reason=reason[:1000] if reason else None,
+            reason=reason[:MAX_REASON] if reason else None,
             reported_at=self._clock(),
             reporter=REPORTER,
         )
