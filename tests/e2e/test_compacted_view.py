@@ -68,3 +68,20 @@ async def test_catch_up_returns_once_a_record_published_before_it_is_applied(
         assert customer_id.encode() in keys
     finally:
         await view.stop()
+
+
+async def test_catch_up_to_a_time_ahead_of_the_clock_waits_only_until_now(
+    platform: Platform,
+) -> None:
+    # A producer whose clock runs an hour ahead must not make a consumer wait an hour.
+    view = CompactedTopicView(platform.kafka_bootstrap, (topics.REGISTRY_CUSTOMERS,), noop)
+    try:
+        await view.start(load_timeout_s=30)
+        await view.catch_up(time.time() + 3600, timeout_s=5)
+        await view.catch_up(None, timeout_s=5)
+    finally:
+        await view.stop()
+
+
+def noop(_topic: str, _key: bytes | None, _value: bytes | None) -> None:
+    pass

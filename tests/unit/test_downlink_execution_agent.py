@@ -63,12 +63,12 @@ class FakeKafka:
 @dataclass
 class FakeFollower:
     on_catch_up: Callable[[], None] = lambda: None
-    catch_ups: list[float] = field(default_factory=list)
+    catch_ups: list[float | None] = field(default_factory=list)
 
     async def wait_loaded(self) -> None:
         return None
 
-    async def catch_up(self, since: float, timeout_s: float = 5.0) -> None:
+    async def catch_up(self, since: float | None, timeout_s: float = 5.0) -> None:
         self.catch_ups.append(since)
         self.on_catch_up()
 

@@ -16,8 +16,9 @@ from aiokafka import AIOKafkaProducer, ConsumerRecord
 from senflow.common import headers as h
 from senflow.common import topics
 from senflow.common.downlinks import DownlinkRequest
+from senflow.common.message_token import TOKEN_HEADER, message_token
 from senflow.common.serde import loads
-from senflow.dispatcher.answer_downlinks import REQUEST_NAMESPACE, answer_token
+from senflow.dispatcher.answer_downlinks import REQUEST_NAMESPACE
 from tests.support.api import (
     Api,
     create_customer,
@@ -44,7 +45,7 @@ def signed(body: bytes, token_secret: str | None = None, **extra: str) -> Answer
 
     def answer(secret: str) -> Answer:
         used = secret if token_secret is None else token_secret
-        token = {"Things-Message-Token": answer_token(body, used)} if used else {}
+        token = {TOKEN_HEADER: message_token(body, used)} if used else {}
         return 200, body, {"Content-Type": SENML, **token, **extra}
 
     return answer

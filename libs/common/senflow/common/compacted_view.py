@@ -8,6 +8,7 @@ group), so each worker has the full view whatever partitions of data it owns.
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -66,9 +67,10 @@ class CompactedTopicView:
         self._task.add_done_callback(self._stopped)
         await asyncio.wait_for(self.wait_loaded(), load_timeout_s)
 
-    async def catch_up(self, since: float, timeout_s: float = 5.0) -> None:
+    async def catch_up(self, since: float | None, timeout_s: float = 5.0) -> None:
         """Wait until the view holds every record its topics had at `since` (epoch
-        seconds, e.g. when a message that refers to them was published).
+        seconds, e.g. when a message that refers to them was published; None: now). Never
+        later than now: a producer whose clock runs ahead must not make the caller wait.
 
         For a consumer that meets an id the view does not know: the entity may have been
         published a moment before the message. No request is sent: the view's own fetch
@@ -79,6 +81,8 @@ class CompactedTopicView:
         """
         assert self._consumer is not None, "start() first"
         self._check_failed()
+        now = time.time()
+        since = now if since is None else min(since, now)
         async with asyncio.timeout(timeout_s):
             while not await self._current_since(since):
                 self._advanced.clear()

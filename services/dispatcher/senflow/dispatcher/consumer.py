@@ -164,7 +164,7 @@ class DeliveryConsumer:
             destination = self._destinations.get(delivery.destination_id)
             if destination is None:
                 # Published (by the router) at the record's timestamp, never later than now.
-                await self._follower.catch_up(min(record.timestamp / 1000, time.time()))
+                await self._follower.catch_up(record.timestamp / 1000)
                 destination = self._destinations.get(delivery.destination_id)
             if destination is None:
                 raise DeliveryFailed(

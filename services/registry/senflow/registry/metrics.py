@@ -63,7 +63,8 @@ for _source in ("api", "destination"):
     DOWNLINKS_CREATED.labels(_source)
 DOWNLINK_UPDATES_APPLIED = Counter(
     "senflow_registry_downlink_updates_applied_total",
-    "Status reports and LoRa results that moved a downlink, by the status it moved to.",
+    "Status reports and LoRa results that moved a downlink, by the status it moved to (a"
+    " late executing report that only records the bytes counts as executing).",
     ["status"],
 )
 for _status in ("executing", "sent", "acknowledged", "failed"):

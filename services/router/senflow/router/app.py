@@ -12,7 +12,6 @@ import asyncio
 import logging
 import os
 import socket
-import time
 import uuid
 from typing import Any
 
@@ -86,13 +85,6 @@ def message_id_of(event: Any) -> str:
         return given
     m = event.message
     return str(uuid.uuid5(_MESSAGE_NS, f"{m.topic}:{m.partition}:{m.offset}:{m.timestamp}"))
-
-
-def _published_at(record_timestamp: float | None) -> float:
-    """When the record was published, for `catch_up`: its timestamp, but never later than
-    now (a producer whose clock runs ahead must not make the router wait)."""
-    now = time.time()
-    return now if record_timestamp is None else min(record_timestamp, now)
 
 
 def _header_items(raw: Any) -> list[tuple[str, bytes]]:
@@ -197,7 +189,7 @@ def create_app(settings: RouterSettings) -> tuple[faust.App, RegistryView]:
             routed = parse_and_route(event, message_id)
         except (UnknownDevice, NoFlow):
             # The registry may have published this device or flow a moment ago.
-            await view_service.follower.catch_up(_published_at(event.message.timestamp))
+            await view_service.follower.catch_up(event.message.timestamp)
             routed = parse_and_route(event, message_id)
         metrics.UPLINKS.labels("routed").inc()
         metrics.DELIVERIES_EMITTED.inc(len(routed.deliveries))

@@ -54,7 +54,7 @@ OnSent = Callable[["asyncio.Future[Any]"], None]
 class RegistryFollower(Protocol):
     async def wait_loaded(self) -> None: ...
 
-    async def catch_up(self, since: float, timeout_s: float = 5.0) -> None: ...
+    async def catch_up(self, since: float | None, timeout_s: float = 5.0) -> None: ...
 
 
 class DownlinkExecutor:
@@ -123,14 +123,8 @@ class DownlinkExecutor:
         if self._encoders(downlink.encoder_id, downlink.customer_id) is None:
             # A DIY encoder the registry published a moment before the downlink.
             with contextlib.suppress(TimeoutError):
-                await self._follower.catch_up(self._published_at(published_at))
+                await self._follower.catch_up(published_at)
         return execute(downlink, self._encoders, self._clock())
-
-    def _published_at(self, record_timestamp: float | None) -> float:
-        """When the record was published, for `catch_up`: its timestamp, but never later
-        than now (a producer whose clock runs ahead must not make the agent wait)."""
-        now = self._clock().timestamp()
-        return now if record_timestamp is None else min(record_timestamp, now)
 
     def _lora(self, downlink: DownlinkSnapshot) -> LoraDownlink | Execution:
         """The network server's record of an executing LoRa downlink; a failure when the

@@ -1,7 +1,6 @@
 """The devices the ingest can authenticate: followed live from the registry's device topic."""
 
 import logging
-import time
 
 from senflow.common import topics
 from senflow.common.compacted_view import CompactedTopicView
@@ -37,7 +36,7 @@ class DeviceDirectory:
         """The device, also when the registry published it a moment ago."""
         device = self._view.device_by_network(network_type, identifier)
         if device is None:
-            await self._follower.catch_up(time.time())
+            await self._follower.catch_up(None)
             device = self._view.device_by_network(network_type, identifier)
         return device
 
